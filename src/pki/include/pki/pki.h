@@ -1,0 +1,63 @@
+// Certificates and keys for the cluster, generated with OpenSSL and kept as PEM files.
+#pragma once
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace k3s::pki {
+
+class PkiError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CertificateAuthority {
+  std::string cert_file;
+  std::string key_file;
+};
+
+struct CertRequest {
+  std::string common_name;
+  std::vector<std::string> organizations;  // client certs: groups
+  std::vector<std::string> dns_sans;
+  std::vector<std::string> ip_sans;
+  bool server_auth = false;
+  bool client_auth = false;
+  int valid_days = 365;
+};
+
+// Creates a self-signed CA (EC P-256, 10 years, CN "<name>@<unix time>") unless both files
+// exist and parse; returns it either way. Keys are written with mode 0600.
+CertificateAuthority ensure_ca(const std::string& cert_file, const std::string& key_file,
+                               const std::string& common_name);
+
+// Issues a certificate signed by `ca` unless `cert_file` exists, is signed by that CA, is
+// valid for at least 90 more days and already carries every requested SAN.
+void ensure_cert(const CertificateAuthority& ca, const CertRequest& request,
+                 const std::string& cert_file, const std::string& key_file);
+
+// Issues a certificate in memory (for agents fetching kubelet certs): PEM cert + PEM key.
+struct IssuedCert {
+  std::string cert_pem;
+  std::string key_pem;
+};
+IssuedCert issue_cert(const CertificateAuthority& ca, const CertRequest& request);
+// Signs a CSR (PEM) with the CA; for CertificateSigningRequest and agents that bring a key.
+std::string sign_csr(const CertificateAuthority& ca, const std::string& csr_pem, const CertRequest& request);
+
+// RSA 2048 key for signing service-account tokens (kube-apiserver's convention), mode 0600.
+void ensure_rsa_key(const std::string& key_file);
+
+// Hex SHA-256 of a file's bytes: the hash carried by K10 tokens (of the server CA bundle).
+std::string sha256_file_hex(const std::string& file);
+std::string read_file(const std::string& file);
+
+// Subject of a verified peer certificate, as the API server's x509 authenticator reads it.
+struct Subject {
+  std::string common_name;
+  std::vector<std::string> organizations;
+};
+
+}  // namespace k3s::pki

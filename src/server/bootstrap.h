@@ -1,0 +1,58 @@
+// Server bootstrap state kept under <data-dir>/server: certificates, tokens, kubeconfig.
+// Internal to the server component.
+#pragma once
+
+#include <string>
+
+#include "cli/config.h"
+#include "pki/pki.h"
+
+namespace k3s::server {
+
+// Every certificate and key of a server, under <data-dir>/server/tls with k3s's file names.
+struct ServerCerts {
+  std::string tls_dir;
+  pki::CertificateAuthority server_ca;          // server-ca.crt / server-ca.key
+  pki::CertificateAuthority client_ca;          // client-ca.crt / client-ca.key
+  pki::CertificateAuthority request_header_ca;  // request-header-ca.crt / .key
+  std::string serving_cert, serving_key;        // serving-kube-apiserver.crt / .key
+  std::string admin_cert, admin_key;            // client-admin.crt / .key (system:admin, system:masters)
+  std::string supervisor_cert, supervisor_key;  // client-supervisor.crt / .key (system:k3s-supervisor)
+  std::string controller_cert, controller_key;  // client-controller.crt / .key (system:kube-controller-manager)
+  std::string scheduler_cert, scheduler_key;    // client-scheduler.crt / .key (system:kube-scheduler)
+  std::string kube_proxy_cert, kube_proxy_key;  // client-kube-proxy.crt / .key (system:kube-proxy)
+  std::string service_account_key;              // service.key (RSA, signs service-account tokens)
+};
+
+// Creates what is missing (reusing what exists); SANs as kube-apiserver's serving cert needs:
+// 127.0.0.1, ::1, localhost, host name, node/advertise IPs, kubernetes(.default(.svc(.<domain>))),
+// the first IP of --service-cidr, every --tls-san.
+ServerCerts ensure_server_certs(const cli::ServerConfig& config, const std::string& tls_dir);
+
+struct Tokens {
+  std::string server_token;  // K10<ca-hash>::server:<password>, also in <server-dir>/token
+  std::string agent_token;   // K10<ca-hash>::node:<password> (or the server token), in node-token / agent-token
+  std::string server_password;
+  std::string agent_password;
+};
+
+// --token/--token-file/K3S_TOKEN, else the stored token, else a new random one. A bare
+// password is accepted and written back in full K10 form; a K10 token whose hash does not
+// match the CA is an error.
+Tokens ensure_tokens(const cli::ServerConfig& config, const std::string& server_dir,
+                     const std::string& server_ca_file);
+
+// Splits a token in either form; returns false when it is malformed.
+struct ParsedToken {
+  std::string ca_hash;  // empty for a bare password
+  std::string username; // "server", "node" or empty
+  std::string password;
+};
+bool parse_token(const std::string& token, ParsedToken& out);
+
+// kubeconfig for the admin user pointing at https://127.0.0.1:<port>, with embedded PEM data;
+// written atomically with the given octal mode (default "0600").
+void write_admin_kubeconfig(const std::string& path, const std::string& mode, int port,
+                            const ServerCerts& certs);
+
+}  // namespace k3s::server
