@@ -1,0 +1,19 @@
+// Entry points of each subcommand: parse its flags, then hand over to its component.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace k3s::cmd {
+
+// Global options given before the command (`k3s --debug server`).
+struct GlobalOptions {
+  bool debug = false;
+  std::string data_dir;
+};
+
+int run_server_command(const std::vector<std::string>& args, const GlobalOptions& global);
+int run_kine_command(const std::vector<std::string>& args, const GlobalOptions& global);
+int run_ctr_command(const std::vector<std::string>& args, const GlobalOptions& global);
+
+}  // namespace k3s::cmd
