@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs what is missing (build tools and the real peers: etcd, PostgreSQL, MariaDB, ...),
+# builds, and runs every test with CTest. Tests need root (servers, namespaces, containerd).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh test
+cd build
+ctest --output-on-failure --timeout 900 "$@"
