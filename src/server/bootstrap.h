@@ -21,6 +21,10 @@ struct ServerCerts {
   std::string controller_cert, controller_key;  // client-controller.crt / .key (system:kube-controller-manager)
   std::string scheduler_cert, scheduler_key;    // client-scheduler.crt / .key (system:kube-scheduler)
   std::string kube_proxy_cert, kube_proxy_key;  // client-kube-proxy.crt / .key (system:kube-proxy)
+  std::string apiserver_client_cert, apiserver_client_key;  // client-kube-apiserver.crt / .key
+                                                // (system:kube-apiserver, system:masters): API server -> kubelet
+  std::string auth_proxy_cert, auth_proxy_key;  // client-auth-proxy.crt / .key (system:auth-proxy, by the
+                                                // request-header CA): front-proxy identity
   std::string service_account_key;              // service.key (RSA, signs service-account tokens)
 };
 

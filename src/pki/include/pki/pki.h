@@ -60,4 +60,28 @@ struct Subject {
   std::vector<std::string> organizations;
 };
 
+// What a PEM certificate says about itself (for reuse decisions, `k3s certificate check`, tests).
+struct CertInfo {
+  Subject subject;
+  std::string issuer_common_name;
+  std::vector<std::string> dns_sans;
+  std::vector<std::string> ip_sans;  // canonical text: "10.0.0.1", "::1"
+  std::chrono::system_clock::time_point not_before;
+  std::chrono::system_clock::time_point not_after;
+  bool is_ca = false;
+  bool server_auth = false;
+  bool client_auth = false;
+  std::string serial_hex;
+};
+// Reads the first certificate of a PEM text; PkiError when it does not parse.
+CertInfo describe_cert_pem(const std::string& cert_pem);
+
+// True when `cert_pem` chains to the CA certificate(s) in `ca_pem` and is currently valid
+// (X509_verify_cert, i.e. `openssl verify -CAfile`). `error` receives the reason otherwise.
+bool verify_cert_pem(const std::string& ca_pem, const std::string& cert_pem, std::string* error = nullptr);
+
+// Writes `content` to a temp file beside `path`, sets `mode`, fsyncs and renames it into
+// place, so readers never see a partial file. Parent directories are created (0755).
+void write_file_atomic(const std::string& path, const std::string& content, unsigned mode);
+
 }  // namespace k3s::pki
