@@ -1,0 +1,69 @@
+// HTTPS/HTTP client on Boost.Beast: synchronous requests with keep-alive connection reuse,
+// and streaming reads (watch) that deliver the body as it arrives.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "http/message.h"
+
+namespace k3s::http {
+
+class ClientError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ClientOptions {
+  std::string ca_file;        // verifies the server; empty = system default paths
+  std::string ca_pem;         // alternative to ca_file: PEM text
+  std::string cert_file, key_file;  // client certificate
+  std::string cert_pem, key_pem;    // alternative: PEM text
+  bool insecure_skip_verify = false;
+  std::chrono::milliseconds timeout{60000};  // per request (connect + exchange)
+};
+
+struct ClientResponse {
+  int status = 0;
+  Headers headers;
+  std::string body;
+};
+
+// One streaming response: read() returns the next piece of body as it arrives.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  virtual int status() const = 0;
+  virtual const Headers& headers() const = 0;
+  // Blocks until data arrives; returns std::nullopt at the end of the body, after cancel()
+  // or when the connection fails.
+  virtual std::optional<std::string> read() = 0;
+  // Thread-safe: makes a blocked read() return std::nullopt.
+  virtual void cancel() = 0;
+};
+
+class Client {
+ public:
+  // base_url: "https://host:port" or "http://host:port" (a path prefix is kept).
+  Client(std::string base_url, ClientOptions options = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // path_and_query is appended to base_url. Throws ClientError on connection/TLS failure.
+  ClientResponse request(const std::string& method, const std::string& path_and_query,
+                         const Headers& headers = {}, const std::string& body = {});
+  // Opens a dedicated connection and returns once the response headers arrived. No timeout
+  // applies to reading the body.
+  std::unique_ptr<ResponseStream> stream(const std::string& method, const std::string& path_and_query,
+                                         const Headers& headers = {}, const std::string& body = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace k3s::http

@@ -1,0 +1,82 @@
+// Plain HTTP request/response values shared by the server and the client side of the
+// project's one HTTP stack. No Beast/Asio types leak out of this library.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace k3s::http {
+
+// Header list keeping order and duplicates; names compare case-insensitively.
+class Headers {
+ public:
+  void add(std::string name, std::string value) { fields_.emplace_back(std::move(name), std::move(value)); }
+  void set(const std::string& name, std::string value);  // replaces every field of that name
+  std::string get(std::string_view name) const;          // first value, "" when absent
+  bool has(std::string_view name) const;
+  std::vector<std::string> get_all(std::string_view name) const;
+  const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+bool iequals(std::string_view a, std::string_view b);
+
+// Who the TLS layer verified the peer to be (client certificate signed by the client CA).
+struct PeerCertificate {
+  bool verified = false;
+  std::string common_name;
+  std::vector<std::string> organizations;
+};
+
+struct Request {
+  std::string method;   // "GET", "POST", ...
+  std::string target;   // as received: path plus optional ?query
+  std::string path;     // percent-decoded path without the query
+  std::string query;    // raw query string after '?', "" when none
+  Headers headers;
+  std::string body;
+  PeerCertificate peer;
+  std::string remote_address;  // "ip:port"
+  bool tls = false;
+};
+
+class StreamWriter;
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+  // When set, the response is streamed with chunked transfer encoding: the server sends the
+  // status and headers, then calls `stream` once (from a server thread) with a writer the
+  // producer keeps and pushes chunks to from any thread. `body` is ignored.
+  std::function<void(std::shared_ptr<StreamWriter>)> stream;
+};
+
+// The producer side of a streaming response. All members are thread-safe.
+class StreamWriter {
+ public:
+  virtual ~StreamWriter() = default;
+  // Queues one chunk; returns false once the client has gone or the stream was finished.
+  virtual bool write(std::string chunk) = 0;
+  // Ends the response (terminal chunk); the connection stays open for keep-alive.
+  virtual void finish() = 0;
+  // True once the client disconnected or finish() was called.
+  virtual bool closed() const = 0;
+  // Runs `callback` once when the stream closes for any reason (immediately if closed).
+  virtual void on_close(std::function<void()> callback) = 0;
+};
+
+// Query-string helpers (application/x-www-form-urlencoded).
+std::string percent_decode(std::string_view text, bool plus_is_space);
+std::string percent_encode(std::string_view text);
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);
+
+const char* reason_phrase(int status);
+
+}  // namespace k3s::http
