@@ -1,0 +1,278 @@
+#include "watch_stream.h"
+
+#include <spdlog/spdlog.h>
+
+#include "etcd_proto.h"
+
+namespace k3s::kine::grpcserver {
+
+namespace pb = ::etcdserverpb;
+
+WatchStream::WatchStream(Store& store, const MemberIdentity& identity) : store_(store), identity_(identity) {
+  StartRead(&request_);
+}
+
+void WatchStream::OnReadDone(bool ok) {
+  drop_retired();
+  if (!ok) {
+    // Like etcd, a client that closes its sending side keeps receiving until it cancels.
+    return;
+  }
+  try {
+    switch (request_.request_union_case()) {
+      case pb::WatchRequest::kCreateRequest: handle_create(request_.create_request()); break;
+      case pb::WatchRequest::kCancelRequest: handle_cancel(request_.cancel_request().watch_id()); break;
+      case pb::WatchRequest::kProgressRequest: handle_progress(); break;
+      default: break;
+    }
+  } catch (const std::exception& error) {
+    spdlog::warn("kine: watch stream request failed: {}", error.what());
+  }
+  std::lock_guard lock(mutex_);
+  if (!finish_requested_) StartRead(&request_);
+}
+
+void WatchStream::handle_create(const pb::WatchCreateRequest& request) {
+  auto entry = std::make_shared<Entry>();
+  entry->fragment = request.fragment();
+  {
+    std::lock_guard lock(mutex_);
+    if (request.watch_id() != 0) {
+      if (watches_.count(request.watch_id())) {
+        pb::WatchResponse refused;
+        identity_.fill(refused.mutable_header(), 0);
+        refused.set_watch_id(-1);
+        refused.set_created(true);
+        refused.set_canceled(true);
+        refused.set_cancel_reason("mvcc: duplicate watch ID provided on the WatchStream");
+        enqueue_locked(std::move(refused));
+        return;
+      }
+      entry->id = request.watch_id();
+    } else {
+      while (watches_.count(next_auto_id_)) ++next_auto_id_;
+      entry->id = next_auto_id_++;
+    }
+    watches_[entry->id] = entry;
+  }
+
+  WatchRequest store_request;
+  store_request.key = request.key();
+  store_request.range_end = request.range_end();
+  store_request.start_revision = request.start_revision();
+  store_request.prev_kv = request.prev_kv();
+  store_request.progress_notify = request.progress_notify();
+  for (int filter : request.filters()) {
+    if (filter == pb::WatchCreateRequest::NOPUT) store_request.filter_put = true;
+    if (filter == pb::WatchCreateRequest::NODELETE) store_request.filter_delete = true;
+  }
+
+  pb::WatchResponse created;
+  created.set_watch_id(entry->id);
+  created.set_created(true);
+  std::unique_ptr<Watch> watch;
+  try {
+    if (store_request.key.empty()) throw StoreError(Errc::invalid_argument, etcdpb::kErrEmptyKey);
+    // Read before the watch starts, so no event the watch delivers is at or below it.
+    int64_t revision = store_.current_revision();
+    identity_.fill(created.mutable_header(), revision);
+    int64_t id = entry->id;
+    watch = store_.watch(store_request, [this, id](WatchBatch batch) { on_batch(id, std::move(batch)); });
+  } catch (const StoreError& error) {
+    created.set_canceled(true);
+    created.set_cancel_reason(error.code() == Errc::compacted ? etcdpb::kErrCompacted : error.what());
+    if (error.code() == Errc::compacted) {
+      int64_t compacted_at = 0;
+      try {
+        compacted_at = store_.status().compact_revision;
+      } catch (const StoreError&) {
+      }
+      created.set_compact_revision(compacted_at > 0 ? compacted_at : std::max<int64_t>(1, request.start_revision()));
+    }
+    std::lock_guard lock(mutex_);
+    watches_.erase(entry->id);
+    enqueue_locked(std::move(created));
+    return;
+  }
+
+  std::lock_guard lock(mutex_);
+  entry->watch = std::move(watch);
+  entry->announced = true;
+  enqueue_locked(std::move(created));
+  auto early = std::move(entry->early);
+  for (auto& batch : early) {
+    if (!watches_.count(entry->id)) break;  // an early batch ended the watch
+    emit_locked(*entry, std::move(batch));
+  }
+}
+
+void WatchStream::handle_cancel(int64_t watch_id) {
+  std::unique_ptr<Watch> watch;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = watches_.find(watch_id);
+    if (it == watches_.end()) return;
+    watch = std::move(it->second->watch);
+    watches_.erase(it);
+  }
+  // Outside the lock: cancel() waits for a running callback, which takes the lock.
+  if (watch) watch->cancel();
+  pb::WatchResponse canceled;
+  identity_.fill(canceled.mutable_header(), 0);
+  canceled.set_watch_id(watch_id);
+  canceled.set_canceled(true);
+  std::lock_guard lock(mutex_);
+  enqueue_locked(std::move(canceled));
+}
+
+void WatchStream::handle_progress() {
+  std::vector<Watch*> targets;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, entry] : watches_) {
+      if (entry->watch) targets.push_back(entry->watch.get());
+    }
+  }
+  if (targets.empty()) {
+    // Nothing to wait for: the current revision is the stream's progress (etcd's watch_id -1).
+    pb::WatchResponse progress;
+    identity_.fill(progress.mutable_header(), store_.current_revision());
+    progress.set_watch_id(-1);
+    std::lock_guard lock(mutex_);
+    enqueue_locked(std::move(progress));
+    return;
+  }
+  // Each watch answers once it has delivered everything up to the revision it reports.
+  for (Watch* watch : targets) watch->request_progress();
+}
+
+void WatchStream::on_batch(int64_t watch_id, WatchBatch batch) {
+  std::lock_guard lock(mutex_);
+  if (finish_requested_) return;
+  auto it = watches_.find(watch_id);
+  if (it == watches_.end()) return;
+  Entry& entry = *it->second;
+  if (!entry.announced) {
+    entry.early.push_back(std::move(batch));
+    return;
+  }
+  emit_locked(entry, std::move(batch));
+}
+
+void WatchStream::emit_locked(Entry& entry, WatchBatch batch) {
+  pb::WatchResponse response;
+  identity_.fill(response.mutable_header(), batch.revision);
+  response.set_watch_id(entry.id);
+  if (batch.compact_revision != 0 || batch.canceled) {
+    response.set_canceled(true);
+    response.set_compact_revision(batch.compact_revision);
+    response.set_cancel_reason(batch.compact_revision != 0 ? etcdpb::kErrCompacted : batch.cancel_reason);
+    int64_t id = entry.id;
+    enqueue_locked(std::move(response));
+    retire_locked(id);
+    return;
+  }
+  if (!entry.fragment) {
+    response.mutable_events()->Reserve(static_cast<int>(batch.events.size()));
+    for (const auto& event : batch.events) etcdpb::to_proto(event, response.add_events());
+    enqueue_locked(std::move(response));
+    return;
+  }
+  // Split like etcd: each fragment stays under the request size limit (at least one event each).
+  std::size_t fragment_bytes = 0;
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    mvccpb::Event event;
+    etcdpb::to_proto(batch.events[i], &event);
+    std::size_t size = event.ByteSizeLong();
+    if (response.events_size() > 0 && fragment_bytes + size > kMaxValueBytes) {
+      pb::WatchResponse next;
+      *next.mutable_header() = response.header();
+      next.set_watch_id(entry.id);
+      response.set_fragment(true);
+      enqueue_locked(std::move(response));
+      response = std::move(next);
+      fragment_bytes = 0;
+    }
+    fragment_bytes += size;
+    *response.add_events() = std::move(event);
+  }
+  enqueue_locked(std::move(response));
+}
+
+void WatchStream::retire_locked(int64_t watch_id) {
+  auto it = watches_.find(watch_id);
+  if (it == watches_.end()) return;
+  if (it->second->watch) retired_.push_back(std::move(it->second->watch));
+  watches_.erase(it);
+}
+
+void WatchStream::drop_retired() {
+  std::vector<std::unique_ptr<Watch>> retired;
+  {
+    std::lock_guard lock(mutex_);
+    retired.swap(retired_);
+  }
+  for (auto& watch : retired) watch->cancel();
+}
+
+void WatchStream::enqueue_locked(pb::WatchResponse response) {
+  if (finish_requested_) return;
+  outgoing_.push_back(std::move(response));
+  if (!writing_) {
+    writing_ = true;
+    // The front element stays put while the write is in flight (deque keeps references).
+    StartWrite(&outgoing_.front());
+  }
+}
+
+void WatchStream::OnWriteDone(bool ok) {
+  std::unique_lock lock(mutex_);
+  outgoing_.pop_front();
+  if (!ok) {
+    // The client is gone; nothing more can be delivered.
+    finish_requested_ = true;
+    writing_ = false;
+    outgoing_.clear();
+    finish_locked(lock);
+    return;
+  }
+  start_next_write_locked(lock);
+}
+
+void WatchStream::start_next_write_locked(std::unique_lock<std::mutex>& lock) {
+  if (!outgoing_.empty() && !finish_requested_) {
+    StartWrite(&outgoing_.front());
+    return;
+  }
+  writing_ = false;
+  if (finish_requested_) finish_locked(lock);
+}
+
+void WatchStream::finish_locked(std::unique_lock<std::mutex>&) {
+  if (finished_ || writing_) return;
+  finished_ = true;
+  Finish(grpc::Status::OK);
+}
+
+void WatchStream::OnCancel() {
+  std::unique_lock lock(mutex_);
+  finish_requested_ = true;
+  finish_locked(lock);
+}
+
+void WatchStream::OnDone() {
+  std::vector<std::unique_ptr<Watch>> watches;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, entry] : watches_) {
+      if (entry->watch) watches.push_back(std::move(entry->watch));
+    }
+    watches_.clear();
+  }
+  for (auto& watch : watches) watch->cancel();
+  drop_retired();
+  delete this;
+}
+
+
+}  // namespace k3s::kine::grpcserver

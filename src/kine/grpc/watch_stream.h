@@ -1,0 +1,64 @@
+// The server side of one etcd Watch stream.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "etcd/etcdserverpb/rpc.grpc.pb.h"
+#include "kine/store.h"
+#include "member_identity.h"
+
+namespace k3s::kine::grpcserver {
+
+class WatchStream final : public grpc::ServerBidiReactor<::etcdserverpb::WatchRequest, ::etcdserverpb::WatchResponse> {
+ public:
+  WatchStream(Store& store, const MemberIdentity& identity);
+
+  void OnReadDone(bool ok) override;
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  struct Entry {
+    int64_t id = 0;
+    std::unique_ptr<Watch> watch;
+    bool fragment = false;   // the client accepts a large batch split over several responses
+    bool announced = false;  // the "created" response is queued; batches may follow it
+    std::vector<WatchBatch> early;  // batches that arrived before the "created" response
+  };
+
+  void handle_create(const ::etcdserverpb::WatchCreateRequest& request);
+  void handle_cancel(int64_t watch_id);
+  void handle_progress();
+  void on_batch(int64_t watch_id, WatchBatch batch);  // store threads
+
+  // Everything below requires mutex_.
+  void emit_locked(Entry& entry, WatchBatch batch);
+  void retire_locked(int64_t watch_id);
+  void enqueue_locked(::etcdserverpb::WatchResponse response);
+  void start_next_write_locked(std::unique_lock<std::mutex>& lock);
+  void finish_locked(std::unique_lock<std::mutex>& lock);
+  // Destroys store watches that ended by themselves; never from a store callback.
+  void drop_retired();
+
+  Store& store_;
+  const MemberIdentity& identity_;
+  ::etcdserverpb::WatchRequest request_;
+
+  std::mutex mutex_;
+  std::map<int64_t, std::shared_ptr<Entry>> watches_;
+  std::vector<std::unique_ptr<Watch>> retired_;
+  std::deque<::etcdserverpb::WatchResponse> outgoing_;
+  int64_t next_auto_id_ = 0;
+  bool writing_ = false;
+  bool finish_requested_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace k3s::kine::grpcserver
