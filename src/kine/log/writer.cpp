@@ -1,0 +1,135 @@
+#include "log/writer.h"
+
+#include <spdlog/spdlog.h>
+
+#include "kine/store.h"
+#include "log/store_errors.h"
+
+namespace k3s::kine::log {
+namespace {
+
+constexpr std::size_t kMaxBatch = 256;
+constexpr int kMaxConflictRetries = 16;
+
+}  // namespace
+
+Writer::Writer(sql::Driver& driver, CommitListener on_commit)
+    : driver_(driver), on_commit_(std::move(on_commit)), thread_([this] { loop(); }) {}
+
+Writer::~Writer() { stop(); }
+
+void Writer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Writer::enqueue(const std::shared_ptr<Job>& job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) throw StoreError(Errc::unavailable, "kine: store is closed");
+    pending_.push_back(job);
+  }
+  wake_.notify_one();
+}
+
+void Writer::loop() {
+  while (true) {
+    std::vector<std::shared_ptr<Job>> batch;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      if (pending_.empty() && stopping_) return;
+      while (!pending_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(pending_.front()));
+        pending_.pop_front();
+      }
+    }
+    run_batch(batch);
+    for (auto& job : batch) {
+      if (job->error)
+        job->done.set_exception(job->error);
+      else
+        job->done.set_value();
+    }
+  }
+}
+
+bool Writer::ensure_connection(std::vector<std::shared_ptr<Job>>& batch) {
+  if (conn_) return true;
+  try {
+    conn_ = driver_.connect();
+    return true;
+  } catch (const sql::SqlError& e) {
+    spdlog::warn("kine: writer cannot reach {}: {}", driver_.describe(), e.what());
+    auto error = std::make_exception_ptr(to_store_error(e));
+    for (auto& job : batch) job->error = error;
+    return false;
+  }
+}
+
+void Writer::run_batch(std::vector<std::shared_ptr<Job>>& batch) {
+  if (!ensure_connection(batch)) return;
+  std::vector<CommittedEvent> events;
+  try {
+    conn_->execute(driver_.begin_statement());
+    for (auto& job : batch) {
+      std::size_t events_before = events.size();
+      for (int attempt = 0;; ++attempt) {
+        conn_->execute("SAVEPOINT kine_op");
+        try {
+          Mutations mutations(*conn_, events);
+          job->body(mutations);
+          conn_->execute("RELEASE SAVEPOINT kine_op");
+          break;
+        } catch (const sql::SqlError& e) {
+          if (e.kind() == sql::ErrorKind::connection_lost) throw;
+          conn_->execute("ROLLBACK TO SAVEPOINT kine_op");
+          conn_->execute("RELEASE SAVEPOINT kine_op");
+          events.resize(events_before);
+          if (e.kind() == sql::ErrorKind::other) {
+            // This operation alone is bad (e.g. a key the database cannot store); the batch goes on.
+            job->error = std::make_exception_ptr(to_store_error(e));
+            break;
+          }
+          if (attempt >= kMaxConflictRetries) {
+            job->error = std::make_exception_ptr(
+                StoreError(Errc::unavailable, "kine: write kept conflicting with other servers; retry"));
+            break;
+          }
+          continue;
+        } catch (const StoreError&) {
+          conn_->execute("ROLLBACK TO SAVEPOINT kine_op");
+          conn_->execute("RELEASE SAVEPOINT kine_op");
+          events.resize(events_before);
+          job->error = std::current_exception();
+          break;
+        }
+      }
+    }
+    if (!events.empty() && !driver_.change_notify_statement().empty())
+      conn_->execute(driver_.change_notify_statement());
+    conn_->execute("COMMIT");
+  } catch (const sql::SqlError& e) {
+    spdlog::warn("kine: write transaction on {} failed: {}", driver_.describe(), e.what());
+    if (e.kind() == sql::ErrorKind::connection_lost) {
+      conn_.reset();
+    } else {
+      try {
+        conn_->execute("ROLLBACK");
+      } catch (const sql::SqlError&) {
+        conn_.reset();
+      }
+    }
+    auto error = std::make_exception_ptr(to_store_error(e));
+    for (auto& job : batch) job->error = error;
+    return;
+  }
+  if (!events.empty()) on_commit_(std::move(events));
+}
+
+}  // namespace k3s::kine::log
