@@ -1,0 +1,161 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "agent/containerd.h"
+#include "agent/images.h"
+
+namespace fs = std::filesystem;
+using namespace k3s::agent;
+
+namespace {
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char t[] = "/tmp/k3s-agentcfg-XXXXXX";
+    path = mkdtemp(t);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+ContainerdOptions options_in(const TempDir& dir) {
+  ContainerdOptions o;
+  o.data_dir = dir.path + "/data";
+  o.state_dir = dir.path + "/run";
+  o.private_registry = dir.path + "/registries.yaml";
+  o.pause_image = "example.org/pause:1";
+  o.snapshotter = "native";
+  return o;
+}
+
+}  // namespace
+
+TEST(ContainerdConfig, RendersK3sLayout) {
+  TempDir dir;
+  auto o = options_in(dir);
+  auto text = write_containerd_config(o);
+  EXPECT_EQ(text, read(o.data_dir + "/agent/etc/containerd/config.toml"));
+  EXPECT_NE(text.find("version = 2\n"), std::string::npos);
+  EXPECT_NE(text.find("root = \"" + o.data_dir + "/agent/containerd\""), std::string::npos);
+  EXPECT_NE(text.find("state = \"" + dir.path + "/run\""), std::string::npos);
+  EXPECT_NE(text.find("address = \"" + dir.path + "/run/containerd.sock\""), std::string::npos);
+  EXPECT_NE(text.find("sandbox_image = \"example.org/pause:1\""), std::string::npos);
+  EXPECT_NE(text.find("snapshotter = \"native\""), std::string::npos);
+  EXPECT_NE(text.find("bin_dir = \"/usr/lib/cni\""), std::string::npos);
+  EXPECT_NE(text.find("conf_dir = \"" + o.data_dir + "/agent/etc/cni/net.d\""), std::string::npos);
+  EXPECT_NE(text.find("config_path = \"" + o.data_dir + "/agent/etc/containerd/certs.d\""), std::string::npos);
+  EXPECT_TRUE(fs::is_directory(o.data_dir + "/agent/images"));
+  EXPECT_TRUE(fs::is_directory(o.data_dir + "/agent/etc/cni/net.d"));
+}
+
+TEST(ContainerdConfig, RegistriesBecomeHostsFilesAndAuth) {
+  TempDir dir;
+  auto o = options_in(dir);
+  std::ofstream(o.private_registry) << R"(
+mirrors:
+  docker.io:
+    endpoint: ["https://mirror.example:5000"]
+  "*":
+    endpoint: ["http://catchall.example"]
+configs:
+  "mirror.example:5000":
+    auth: {username: alice, password: "pa\"ss"}
+    tls: {ca_file: /ca.pem}
+  "private.example":
+    tls: {insecure_skip_verify: true}
+)";
+  auto text = write_containerd_config(o);
+  EXPECT_NE(text.find("[plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"mirror.example:5000\".auth]\n"
+                      "  username = \"alice\"\n  password = \"pa\\\"ss\""),
+            std::string::npos)
+      << text;
+  auto certs = o.data_dir + "/agent/etc/containerd/certs.d";
+  auto docker = read(certs + "/docker.io/hosts.toml");
+  EXPECT_NE(docker.find("server = \"https://registry-1.docker.io\""), std::string::npos) << docker;
+  EXPECT_NE(docker.find("[host.\"https://mirror.example:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n  ca = \"/ca.pem\""),
+            std::string::npos)
+      << docker;
+  auto catchall = read(certs + "/_default/hosts.toml");
+  EXPECT_NE(catchall.find("[host.\"http://catchall.example\"]"), std::string::npos);
+  auto priv = read(certs + "/private.example/hosts.toml");
+  EXPECT_NE(priv.find("server = \"https://private.example\"\nskip_verify = true"), std::string::npos) << priv;
+  // The mirror endpoint's TLS is in its mirror's table, not a hosts file of its own.
+  EXPECT_FALSE(fs::exists(certs + "/mirror.example:5000"));
+  // The file holds credentials.
+  EXPECT_EQ(fs::status(o.data_dir + "/agent/etc/containerd/config.toml").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST(ContainerdConfig, RemovedRegistriesDisappearOnRewrite) {
+  TempDir dir;
+  auto o = options_in(dir);
+  std::ofstream(o.private_registry) << "mirrors: {quay.io: {endpoint: [\"https://m.example\"]}}\n";
+  write_containerd_config(o);
+  auto certs = o.data_dir + "/agent/etc/containerd/certs.d";
+  EXPECT_TRUE(fs::exists(certs + "/quay.io/hosts.toml"));
+  fs::remove(o.private_registry);
+  write_containerd_config(o);
+  EXPECT_FALSE(fs::exists(certs + "/quay.io"));
+}
+
+TEST(ContainerdConfig, TemplateOverridesAndExtendsBase) {
+  TempDir dir;
+  auto o = options_in(dir);
+  auto paths = containerd_paths(o);
+  fs::create_directories(paths.config_dir);
+  std::ofstream(paths.config_template) << "{{ template \"base\" . }}\n"
+                                          "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.custom]\n"
+                                          "  runtime_type = \"io.containerd.runc.v2\"\n"
+                                          "# pause={{ .NodeConfig.AgentConfig.PauseImage }} "
+                                          "root={{- .NodeConfig.Containerd.Root -}}  end\n";
+  auto text = write_containerd_config(o);
+  EXPECT_NE(text.find("version = 2\n"), std::string::npos);
+  EXPECT_NE(text.find("runtimes.custom]"), std::string::npos);
+  EXPECT_NE(text.find("# pause=example.org/pause:1 root=" + paths.root_dir + "end\n"), std::string::npos) << text;
+}
+
+TEST(ContainerdConfig, UnsupportedTemplateActionIsAnError) {
+  TempDir dir;
+  auto o = options_in(dir);
+  auto paths = containerd_paths(o);
+  fs::create_directories(paths.config_dir);
+  std::ofstream(paths.config_template) << "{{ if .IsRunningInUserNS }}x{{ end }}";
+  try {
+    write_containerd_config(o);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("unsupported template action {{ if .IsRunningInUserNS }}"),
+              std::string::npos)
+        << e.what();
+  }
+  std::ofstream(paths.config_template) << "{{ template \"base\" . ";
+  EXPECT_THROW(write_containerd_config(o), std::runtime_error);
+}
+
+TEST(ContainerdConfig, BadOptionsAreRejected) {
+  ContainerdOptions o;
+  o.data_dir = "";
+  EXPECT_THROW(containerd_paths(o), std::invalid_argument);
+  o.data_dir = "/tmp/x";
+  o.snapshotter = "";
+  EXPECT_THROW(render_containerd_config(o, {}), std::invalid_argument);
+}
+
+TEST(AirgapImages, RecognisesArchiveNames) {
+  EXPECT_TRUE(is_airgap_image_file("k3s-airgap-images-amd64.tar"));
+  EXPECT_TRUE(is_airgap_image_file("a.tar.gz"));
+  EXPECT_TRUE(is_airgap_image_file("a.tar.zst"));
+  EXPECT_FALSE(is_airgap_image_file("a.txt"));
+  EXPECT_FALSE(is_airgap_image_file("a.tar.xz"));
+  EXPECT_FALSE(is_airgap_image_file("tar"));
+}
