@@ -67,6 +67,19 @@ void append_tls(std::ostringstream& out, const std::string& indent, const Regist
 
 }  // namespace
 
+bool can_lower_oom_score_adj() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("CapEff:", 0) == 0) {
+      unsigned long long caps = std::stoull(line.substr(7), nullptr, 16);
+      constexpr int kCapSysResource = 24;
+      return (caps >> kCapSysResource) & 1ULL;
+    }
+  }
+  return false;
+}
+
 ContainerdPaths containerd_paths(const ContainerdOptions& options) {
   if (options.data_dir.empty()) throw std::invalid_argument("containerd: data dir must not be empty");
   ContainerdPaths paths;
@@ -105,6 +118,8 @@ std::string render_containerd_config(const ContainerdOptions& options, const Reg
       << "  enable_selinux = false\n"
       << "  enable_unprivileged_ports = true\n"
       << "  enable_unprivileged_icmp = true\n"
+      << "  restrict_oom_score_adj = "
+      << toml_bool(options.restrict_oom_score_adj || !can_lower_oom_score_adj()) << "\n"
       << "  sandbox_image = " << toml_string(options.pause_image) << "\n\n"
       << cri << ".containerd]\n"
       << "  snapshotter = " << toml_string(options.snapshotter) << "\n"

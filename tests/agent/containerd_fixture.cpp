@@ -45,6 +45,11 @@ std::unique_ptr<TestContainerd> start_test_containerd(bool import_images) {
 
 void stop_test_containerd(std::unique_ptr<TestContainerd>& containerd) {
   if (!containerd) return;
+  if (getenv("K3S_TEST_KEEP_CONTAINERD")) {  // debugging: leave it running to poke at
+    fprintf(stderr, "keeping containerd at %s (data %s)\n", containerd->endpoint().c_str(),
+            containerd->data_dir.c_str());
+    return;
+  }
   try {
     cri::Client client(containerd->endpoint(), std::chrono::seconds(30));
     for (const auto& sandbox : client.list_pod_sandbox()) {

@@ -33,6 +33,10 @@ struct ContainerdOptions {
   std::string stream_server_port = "10010";
   std::string containerd_binary = "containerd";
   bool systemd_cgroup = false;
+  // Clamp pods' oom_score_adj to containerd's own. Forced on when this process lacks
+  // CAP_SYS_RESOURCE (containers, restricted sandboxes): lowering the score would make every
+  // sandbox fail in runc with "can't get final child's PID from pipe".
+  bool restrict_oom_score_adj = false;
   bool debug = false;
 };
 
@@ -50,6 +54,9 @@ struct ContainerdPaths {
   std::string cni_conf_dir;
 };
 ContainerdPaths containerd_paths(const ContainerdOptions& options);
+
+// Whether this process may lower oom_score_adj (has CAP_SYS_RESOURCE in its effective set).
+bool can_lower_oom_score_adj();
 
 // The config.toml text (containerd config version 2) for these options and registries.
 std::string render_containerd_config(const ContainerdOptions& options, const Registries& registries);
