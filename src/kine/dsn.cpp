@@ -11,8 +11,10 @@ namespace {
 constexpr const char* kDefaultDatabase = "kubernetes";
 
 [[noreturn]] void malformed(const std::string& endpoint, const std::string& why) {
-  throw StoreError(Errc::invalid_argument,
-                   "invalid datastore endpoint \"" + redact_endpoint(endpoint) + "\": " + why);
+  std::string shown = redact_endpoint(endpoint);
+  for (auto& c : shown)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';  // keep the message on one line
+  throw StoreError(Errc::invalid_argument, "invalid datastore endpoint \"" + shown + "\": " + why);
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }

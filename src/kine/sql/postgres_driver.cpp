@@ -147,7 +147,7 @@ class PgConnection : public Connection {
   static void trim(std::string& s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     for (auto& c : s)
-      if (c == '\n') c = ' ';
+      if (c == '\n' || c == '\t') c = ' ';
   }
 
   [[noreturn]] void lost(const std::string& prefix) {
