@@ -9,7 +9,8 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config git
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libpq-dev libmariadb-dev zlib1g-dev)
 test_pkgs=(etcd-server etcd-client postgresql mariadb-server python3 curl iproute2
-  containerd runc containernetworking-plugins busybox-static zstd iptables)
+  containerd runc containernetworking-plugins busybox-static zstd iptables
+  shellcheck systemd util-linux)
 pkgs=("${build_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
 missing=()
