@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct Backend {
 };
 
 std::vector<Backend> conformance_backends();
+
+// Test names and failure messages show the backend's name, not its bytes.
+inline void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
 // Store options tuned for tests: quick polling, no automatic compaction, bounded retries.
 StoreConfig test_config(const std::string& endpoint);

@@ -84,14 +84,17 @@ void LogStore::check_readable_revision(int64_t revision, int64_t current) {
 
 RangeResponse LogStore::range(const RangeRequest& req) {
   check_key(req.key);
-  int64_t current = current_revision();
-  check_readable_revision(req.revision, current);
-  int64_t at = req.revision > 0 ? req.revision : current;
-  RangeResponse resp = readers_.with([&](sql::Connection& conn) { return read_range(conn, req, at); });
-  // A compaction may have removed history while we read.
-  if (req.revision > 0 && req.revision < compact_revision_.load()) throw compacted_error();
-  resp.revision = current;
-  return resp;
+  return readers_.with([&](sql::Connection& conn) {
+    int64_t current = current_revision();
+    // Another server's acknowledged write must be visible here too (linearizable reads).
+    if (driver_->shared_by_servers()) current = std::max(current, max_revision(conn));
+    check_readable_revision(req.revision, current);
+    RangeResponse resp = read_range(conn, req, req.revision > 0 ? req.revision : current);
+    // A compaction may have removed history while we read.
+    if (req.revision > 0 && req.revision < compact_revision_.load()) throw compacted_error();
+    resp.revision = current;
+    return resp;
+  });
 }
 
 PutResponse LogStore::put(const PutRequest& req) {

@@ -12,8 +12,11 @@ std::string live_subquery(const KeyRange& range) {
   return sql;
 }
 
+// etcd spells "from the very first key" as "\0", which PostgreSQL text cannot hold; "" sorts first too.
+std::string lower_bound_key(const std::string& key) { return key == std::string(1, '\0') ? std::string() : key; }
+
 sql::Params live_params(const KeyRange& range, int64_t at_revision) {
-  sql::Params params{Param::Text(range.key)};
+  sql::Params params{Param::Text(lower_bound_key(range.key))};
   if (!range.unbounded()) params.push_back(Param::Text(range.end));
   params.push_back(Param::Int(at_revision));
   return params;
@@ -69,7 +72,7 @@ std::vector<LogRow> rows_between(sql::Connection& conn, int64_t after, int64_t u
       params.push_back(Param::Text(range->key));
     } else {
       sql += " AND kv.name >= ?";
-      params.push_back(Param::Text(range->key));
+      params.push_back(Param::Text(lower_bound_key(range->key)));
       if (!range->unbounded()) {
         sql += " AND kv.name < ?";
         params.push_back(Param::Text(range->end));

@@ -94,6 +94,8 @@ class Driver {
   virtual std::string server_version(Connection& conn) const = 0;
   virtual int64_t database_size(Connection& conn) const = 0;
   virtual int reader_pool_size() const { return 4; }
+  // Whether other servers may write to the same database (reads then ask it for the newest revision).
+  virtual bool shared_by_servers() const { return true; }
 };
 
 }  // namespace k3s::kine::sql

@@ -72,6 +72,8 @@ class PgConnection : public Connection {
                   message.find("password") != std::string::npos;
       throw SqlError(bad_option || auth ? ErrorKind::other : ErrorKind::connection_lost, "postgres: " + message);
     }
+    // "relation already exists, skipping" and friends are not worth a line on stderr.
+    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
   }
 
   ~PgConnection() override { PQfinish(conn_); }

@@ -231,6 +231,7 @@ class SqliteDriver : public Driver {
   std::string begin_statement() const override { return "BEGIN IMMEDIATE"; }
 
   std::string server_version(Connection&) const override { return sqlite3_libversion(); }
+  bool shared_by_servers() const override { return false; }
 
   int64_t database_size(Connection& conn) const override {
     auto pages = conn.query("PRAGMA page_count", {});
