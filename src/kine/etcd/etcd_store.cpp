@@ -46,28 +46,28 @@ bool txn_is_read_only(const TxnRequest& txn) {
 // compaction and lease expiry.
 class EtcdStore final : public Store {
  public:
-  explicit EtcdStore(const StoreConfig& config) : endpoints_(config) {}
+  explicit EtcdStore(const StoreConfig& config) : endpoints_(std::make_shared<etcdpb::EtcdEndpoints>(config)) {}
 
   void connect(int max_attempts) {
     std::chrono::milliseconds backoff(500);
     for (int attempt = 1;; ++attempt) {
       grpc::Status status;
-      for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+      for (std::size_t i = 0; i < endpoints_->size(); ++i) {
         pb::StatusResponse resp;
-        status = endpoints_.call(true, [&](etcdpb::EtcdEndpoint& ep, grpc::ClientContext& ctx) {
+        status = endpoints_->call(true, [&](etcdpb::EtcdEndpoint& ep, grpc::ClientContext& ctx) {
           ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
           return ep.maintenance->Status(&ctx, pb::StatusRequest{}, &resp);
         });
         if (status.ok()) {
-          spdlog::info("etcd: connected to {} (etcd {}, revision {})", endpoints_.at(endpoints_.current_index()).url,
+          spdlog::info("etcd: connected to {} (etcd {}, revision {})", endpoints_->at(endpoints_->current_index()).url,
                        resp.version(), resp.header().revision());
           return;
         }
       }
       if (max_attempts > 0 && attempt >= max_attempts) {
-        throw StoreError(Errc::unavailable, "cannot reach etcd at " + endpoints_.urls() + ": " + status.error_message());
+        throw StoreError(Errc::unavailable, "cannot reach etcd at " + endpoints_->urls() + ": " + status.error_message());
       }
-      spdlog::warn("etcd: cannot reach {} ({}); retrying in {} ms", endpoints_.urls(), status.error_message(),
+      spdlog::warn("etcd: cannot reach {} ({}); retrying in {} ms", endpoints_->urls(), status.error_message(),
                    backoff.count());
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
@@ -78,7 +78,7 @@ class EtcdStore final : public Store {
     pb::RangeRequest request;
     to_proto(req, &request);
     pb::RangeResponse response;
-    check(endpoints_.call(true, [&](auto& ep, auto& ctx) { return ep.kv->Range(&ctx, request, &response); }));
+    check(endpoints_->call(true, [&](auto& ep, auto& ctx) { return ep.kv->Range(&ctx, request, &response); }));
     return from_proto(response);
   }
 
@@ -87,7 +87,7 @@ class EtcdStore final : public Store {
     pb::PutRequest request;
     to_proto(req, &request);
     pb::PutResponse response;
-    check(endpoints_.call(false, [&](auto& ep, auto& ctx) { return ep.kv->Put(&ctx, request, &response); }));
+    check(endpoints_->call(false, [&](auto& ep, auto& ctx) { return ep.kv->Put(&ctx, request, &response); }));
     return from_proto(response);
   }
 
@@ -95,7 +95,7 @@ class EtcdStore final : public Store {
     pb::DeleteRangeRequest request;
     to_proto(req, &request);
     pb::DeleteRangeResponse response;
-    check(endpoints_.call(false, [&](auto& ep, auto& ctx) { return ep.kv->DeleteRange(&ctx, request, &response); }));
+    check(endpoints_->call(false, [&](auto& ep, auto& ctx) { return ep.kv->DeleteRange(&ctx, request, &response); }));
     return from_proto(response);
   }
 
@@ -104,7 +104,7 @@ class EtcdStore final : public Store {
     pb::TxnRequest request;
     to_proto(req, &request);
     pb::TxnResponse response;
-    check(endpoints_.call(txn_is_read_only(req),
+    check(endpoints_->call(txn_is_read_only(req),
                           [&](auto& ep, auto& ctx) { return ep.kv->Txn(&ctx, request, &response); }));
     return from_proto(response);
   }
@@ -113,7 +113,7 @@ class EtcdStore final : public Store {
     pb::CompactionRequest request;
     request.set_revision(revision);
     pb::CompactionResponse response;
-    check(endpoints_.call(false, [&](auto& ep, auto& ctx) { return ep.kv->Compact(&ctx, request, &response); }));
+    check(endpoints_->call(false, [&](auto& ep, auto& ctx) { return ep.kv->Compact(&ctx, request, &response); }));
     int64_t known = compact_revision_.load();
     while (revision > known && !compact_revision_.compare_exchange_weak(known, revision)) {
     }
@@ -130,7 +130,7 @@ class EtcdStore final : public Store {
     request.set_ttl(ttl);
     request.set_id(id);
     pb::LeaseGrantResponse response;
-    check(endpoints_.call(false, [&](auto& ep, auto& ctx) { return ep.lease->LeaseGrant(&ctx, request, &response); }));
+    check(endpoints_->call(false, [&](auto& ep, auto& ctx) { return ep.lease->LeaseGrant(&ctx, request, &response); }));
     if (!response.error().empty()) throw StoreError(Errc::internal, response.error());
     return response.id();
   }
@@ -139,12 +139,12 @@ class EtcdStore final : public Store {
     pb::LeaseRevokeRequest request;
     request.set_id(id);
     pb::LeaseRevokeResponse response;
-    check(endpoints_.call(false, [&](auto& ep, auto& ctx) { return ep.lease->LeaseRevoke(&ctx, request, &response); }));
+    check(endpoints_->call(false, [&](auto& ep, auto& ctx) { return ep.lease->LeaseRevoke(&ctx, request, &response); }));
   }
 
   int64_t lease_keep_alive(int64_t id) override {
     pb::LeaseKeepAliveResponse response;
-    check(endpoints_.call(true, [&](auto& ep, auto& ctx) {
+    check(endpoints_->call(true, [&](auto& ep, auto& ctx) {
       auto stream = ep.lease->LeaseKeepAlive(&ctx);
       pb::LeaseKeepAliveRequest request;
       request.set_id(id);
@@ -164,7 +164,7 @@ class EtcdStore final : public Store {
     request.set_id(id);
     request.set_keys(with_keys);
     pb::LeaseTimeToLiveResponse response;
-    check(endpoints_.call(true,
+    check(endpoints_->call(true,
                           [&](auto& ep, auto& ctx) { return ep.lease->LeaseTimeToLive(&ctx, request, &response); }));
     LeaseInfo info;
     info.id = id;
@@ -176,7 +176,7 @@ class EtcdStore final : public Store {
 
   std::vector<int64_t> leases() override {
     pb::LeaseLeasesResponse response;
-    check(endpoints_.call(
+    check(endpoints_->call(
         true, [&](auto& ep, auto& ctx) { return ep.lease->LeaseLeases(&ctx, pb::LeaseLeasesRequest{}, &response); }));
     std::vector<int64_t> ids;
     for (const auto& lease : response.leases()) ids.push_back(lease.id());
@@ -185,7 +185,7 @@ class EtcdStore final : public Store {
 
   StoreStatus status() override {
     pb::StatusResponse response;
-    check(endpoints_.call(
+    check(endpoints_->call(
         true, [&](auto& ep, auto& ctx) { return ep.maintenance->Status(&ctx, pb::StatusRequest{}, &response); }));
     StoreStatus out;
     out.revision = response.header().revision();
@@ -202,7 +202,7 @@ class EtcdStore final : public Store {
     request.set_key(std::string(1, '\0'));
     request.set_count_only(true);
     pb::RangeResponse response;
-    check(endpoints_.call(true, [&](auto& ep, auto& ctx) { return ep.kv->Range(&ctx, request, &response); }));
+    check(endpoints_->call(true, [&](auto& ep, auto& ctx) { return ep.kv->Range(&ctx, request, &response); }));
     return response.header().revision();
   }
 
@@ -211,7 +211,7 @@ class EtcdStore final : public Store {
     if (!status.ok()) throw from_grpc_status(status);
   }
 
-  etcdpb::EtcdEndpoints endpoints_;
+  std::shared_ptr<etcdpb::EtcdEndpoints> endpoints_;  // shared with watch threads
   std::atomic<int64_t> next_watch_id_{0};
   std::atomic<int64_t> compact_revision_{0};
 };

@@ -6,34 +6,42 @@
 
 namespace k3s::kine::etcdpb {
 
-EtcdWatch::EtcdWatch(EtcdEndpoints& endpoints, int64_t id, WatchRequest request, WatchCallback callback)
-    : endpoints_(endpoints),
+EtcdWatch::EtcdWatch(std::shared_ptr<EtcdEndpoints> endpoints, int64_t id, WatchRequest request,
+                     WatchCallback callback)
+    : worker_(std::make_shared<EtcdWatchWorker>(std::move(endpoints), id, std::move(request), std::move(callback))) {
+  worker_->start();
+}
+
+EtcdWatchWorker::EtcdWatchWorker(std::shared_ptr<EtcdEndpoints> endpoints, int64_t id, WatchRequest request,
+                                 WatchCallback callback)
+    : endpoints_(std::move(endpoints)),
       id_(id),
       request_(std::move(request)),
       callback_(std::move(callback)),
-      next_revision_(request_.start_revision) {
-  thread_ = std::thread([this] { run(); });
+      next_revision_(request_.start_revision) {}
+
+void EtcdWatchWorker::start() {
+  thread_ = std::thread([self = shared_from_this()] { self->run(); });
 }
 
-EtcdWatch::~EtcdWatch() { cancel(); }
-
-void EtcdWatch::cancel() {
+void EtcdWatchWorker::cancel() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
     if (context_) context_->TryCancel();
   }
   wake_.notify_all();
-  if (!thread_.joinable()) return;
+  if (join_claimed_.exchange(true) || !thread_.joinable()) return;
   if (thread_.get_id() == std::this_thread::get_id()) {
-    // Called from our own callback: the loop ends by itself once the callback returns.
+    // Called from our own callback: the loop ends by itself once the callback returns,
+    // keeping this worker alive until then.
     thread_.detach();
     return;
   }
   thread_.join();
 }
 
-void EtcdWatch::request_progress() {
+void EtcdWatchWorker::request_progress() {
   std::lock_guard lock(mutex_);
   if (!stream_) return;
   ::etcdserverpb::WatchRequest progress;
@@ -42,7 +50,7 @@ void EtcdWatch::request_progress() {
   stream_->Write(progress);
 }
 
-void EtcdWatch::deliver(WatchBatch batch) {
+void EtcdWatchWorker::deliver(WatchBatch batch) {
   std::lock_guard lock(callback_mutex_);
   {
     std::lock_guard state(mutex_);
@@ -51,30 +59,30 @@ void EtcdWatch::deliver(WatchBatch batch) {
   callback_(std::move(batch));
 }
 
-void EtcdWatch::sleep_before_retry(std::chrono::milliseconds delay) {
+void EtcdWatchWorker::sleep_before_retry(std::chrono::milliseconds delay) {
   std::unique_lock lock(mutex_);
   wake_.wait_for(lock, delay, [this] { return stopping_; });
 }
 
-void EtcdWatch::run() {
+void EtcdWatchWorker::run() {
   std::chrono::milliseconds backoff(100);
   while (true) {
     {
       std::lock_guard lock(mutex_);
       if (stopping_ || over_) return;
     }
-    std::size_t index = endpoints_.current_index();
+    std::size_t index = endpoints_->current_index();
     auto started = std::chrono::steady_clock::now();
     if (run_stream(index) == StreamEnd::finished) return;
-    endpoints_.fail_over_from(index);
+    endpoints_->fail_over_from(index);
     if (std::chrono::steady_clock::now() - started > std::chrono::seconds(10)) backoff = std::chrono::milliseconds(100);
     sleep_before_retry(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }
 }
 
-EtcdWatch::StreamEnd EtcdWatch::run_stream(std::size_t endpoint_index) {
-  EtcdEndpoint& endpoint = endpoints_.at(endpoint_index);
+EtcdWatchWorker::StreamEnd EtcdWatchWorker::run_stream(std::size_t endpoint_index) {
+  EtcdEndpoint& endpoint = endpoints_->at(endpoint_index);
   grpc::ClientContext context;
   // A member cut off from its cluster cancels the stream instead of going silent.
   context.AddMetadata("hasleader", "true");
@@ -127,7 +135,7 @@ EtcdWatch::StreamEnd EtcdWatch::run_stream(std::size_t endpoint_index) {
   return StreamEnd::reconnect;
 }
 
-bool EtcdWatch::handle(const ::etcdserverpb::WatchResponse& response, std::vector<Event>& fragments) {
+bool EtcdWatchWorker::handle(const ::etcdserverpb::WatchResponse& response, std::vector<Event>& fragments) {
   if (response.compact_revision() != 0) {
     WatchBatch batch;
     batch.revision = response.header().revision();

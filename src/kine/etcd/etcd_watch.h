@@ -3,6 +3,7 @@
 // batch, so the watcher sees no gap and no duplicate.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -13,14 +14,15 @@
 
 namespace k3s::kine::etcdpb {
 
-class EtcdWatch : public Watch {
+// The stream loop and its state. Shared between the Watch handle and the loop's thread,
+// so a watch canceled from its own callback can be destroyed while the loop winds down.
+class EtcdWatchWorker : public std::enable_shared_from_this<EtcdWatchWorker> {
  public:
-  EtcdWatch(EtcdEndpoints& endpoints, int64_t id, WatchRequest request, WatchCallback callback);
-  ~EtcdWatch() override;
-
-  int64_t id() const override { return id_; }
-  void cancel() override;
-  void request_progress() override;
+  EtcdWatchWorker(std::shared_ptr<EtcdEndpoints> endpoints, int64_t id, WatchRequest request, WatchCallback callback);
+  void start();
+  void cancel();
+  void request_progress();
+  int64_t id() const { return id_; }
 
  private:
   using Stream = grpc::ClientReaderWriter<::etcdserverpb::WatchRequest, ::etcdserverpb::WatchResponse>;
@@ -33,7 +35,7 @@ class EtcdWatch : public Watch {
   void deliver(WatchBatch batch);
   void sleep_before_retry(std::chrono::milliseconds delay);
 
-  EtcdEndpoints& endpoints_;
+  std::shared_ptr<EtcdEndpoints> endpoints_;
   const int64_t id_;
   const WatchRequest request_;
   const WatchCallback callback_;
@@ -48,7 +50,21 @@ class EtcdWatch : public Watch {
   std::mutex write_mutex_;  // one writer at a time on stream_
 
   std::mutex callback_mutex_;  // cancel() waits for a running callback
+  std::atomic<bool> join_claimed_{false};  // the first cancel() joins or detaches the thread
   std::thread thread_;
+};
+
+class EtcdWatch : public Watch {
+ public:
+  EtcdWatch(std::shared_ptr<EtcdEndpoints> endpoints, int64_t id, WatchRequest request, WatchCallback callback);
+  ~EtcdWatch() override { worker_->cancel(); }
+
+  int64_t id() const override { return worker_->id(); }
+  void cancel() override { worker_->cancel(); }
+  void request_progress() override { worker_->request_progress(); }
+
+ private:
+  std::shared_ptr<EtcdWatchWorker> worker_;
 };
 
 }  // namespace k3s::kine::etcdpb

@@ -144,7 +144,7 @@ bool ChangeFeed::poll_once() {
 }
 
 void ChangeFeed::fill_gap(int64_t from, int64_t to) {
-  spdlog::info("kine: revisions {}..{} never committed; filling the gap", from, to);
+  spdlog::info("kine: revisions {}..{} still missing; filling the gap (a late commit wins instead)", from, to);
   for (int64_t id = from; id <= to; ++id) {
     try {
       conn_->modify(
