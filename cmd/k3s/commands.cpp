@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "cli/flags.h"
+#include "crictl/crictl.h"
 #include "kine/server.h"
 #include "server/server.h"
 
@@ -55,6 +56,10 @@ int run_kine_command(const std::vector<std::string>& args, const GlobalOptions& 
   cli::finish_kine_config(config);
   cli::setup_logging(config.log);
   return kine::run_kine(config);
+}
+
+int run_crictl_command(const std::vector<std::string>& args, const GlobalOptions&) {
+  return crictl::run_crictl(args);
 }
 
 // containerd's own ctr, pointed at the k3s containerd socket unless told otherwise.
