@@ -1,0 +1,126 @@
+#include "auth.h"
+
+#include <algorithm>
+
+namespace k3s::apiserver {
+
+std::optional<UserInfo> AuthenticatorChain::authenticate(const http::Request& request) const {
+  for (const auto& a : chain_) {
+    if (auto user = a(request)) return user;
+  }
+  // The TLS layer verified the client certificate against the client CA.
+  if (request.peer.verified && !request.peer.common_name.empty()) {
+    UserInfo user{request.peer.common_name, "", request.peer.organizations};
+    user.groups.push_back("system:authenticated");
+    return user;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+bool contains_or_star(const Json& list, const std::string& value) {
+  if (!list.is_array()) return false;
+  for (const auto& v : list) {
+    if (!v.is_string()) continue;
+    const auto& s = v.get_ref<const std::string&>();
+    if (s == "*" || s == value) return true;
+  }
+  return false;
+}
+
+bool resource_matches(const Json& resources, const std::string& resource, const std::string& sub) {
+  if (!resources.is_array()) return false;
+  std::string combined = sub.empty() ? resource : resource + "/" + sub;
+  for (const auto& v : resources) {
+    if (!v.is_string()) continue;
+    const auto& s = v.get_ref<const std::string&>();
+    if (s == "*" || s == combined) return true;
+    if (!sub.empty() && s == "*/" + sub) return true;
+  }
+  return false;
+}
+
+bool url_matches(const Json& urls, const std::string& path) {
+  if (!urls.is_array()) return false;
+  for (const auto& v : urls) {
+    if (!v.is_string()) continue;
+    const auto& s = v.get_ref<const std::string&>();
+    if (s == "*" || s == path) return true;
+    if (!s.empty() && s.back() == '*' && path.compare(0, s.size() - 1, s, 0, s.size() - 1) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool Authorizer::rules_allow(const Json& rules, const Attributes& a) const {
+  if (!rules.is_array()) return false;
+  for (const auto& rule : rules) {
+    if (!rule.is_object()) continue;
+    if (!contains_or_star(rule.value("verbs", Json::array()), a.verb)) continue;
+    if (a.resource_request) {
+      if (!contains_or_star(rule.value("apiGroups", Json::array()), a.group)) continue;
+      if (!resource_matches(rule.value("resources", Json::array()), a.resource, a.subresource)) continue;
+      const Json names = rule.value("resourceNames", Json::array());
+      if (!names.empty() && !contains_or_star(names, a.name)) continue;
+      return true;
+    }
+    if (url_matches(rule.value("nonResourceURLs", Json::array()), a.path)) return true;
+  }
+  return false;
+}
+
+bool Authorizer::subject_matches(const Json& subjects, const UserInfo& user, const std::string& binding_ns) const {
+  if (!subjects.is_array()) return false;
+  for (const auto& s : subjects) {
+    std::string kind = s.value("kind", "");
+    std::string name = s.value("name", "");
+    if (kind == "User" && name == user.name) return true;
+    if (kind == "Group" && std::find(user.groups.begin(), user.groups.end(), name) != user.groups.end()) return true;
+    if (kind == "ServiceAccount") {
+      std::string ns = s.value("namespace", binding_ns);
+      if (user.name == "system:serviceaccount:" + ns + ":" + name) return true;
+    }
+  }
+  return false;
+}
+
+const Json* Authorizer::role_rules(const Json& role_ref, const std::string& binding_ns, CachedPtr& keep) const {
+  std::string kind = role_ref.value("kind", "");
+  std::string name = role_ref.value("name", "");
+  if (kind == "ClusterRole" && sources_.cluster_roles)
+    keep = sources_.cluster_roles->get("", name);
+  else if (kind == "Role" && sources_.roles)
+    keep = sources_.roles->get(binding_ns, name);
+  if (!keep || !keep->object.contains("rules")) return nullptr;
+  return &keep->object["rules"];
+}
+
+bool Authorizer::allowed(const Attributes& a) const {
+  const auto& groups = a.user.groups;
+  if (std::find(groups.begin(), groups.end(), "system:masters") != groups.end()) return true;
+  if (sources_.cluster_role_bindings) {
+    auto bindings = sources_.cluster_role_bindings->list({}, 0, "");
+    for (const auto& b : bindings.items) {
+      if (!subject_matches(b->object.value("subjects", Json::array()), a.user, "")) continue;
+      CachedPtr role;
+      const Json* rules = role_rules(b->object.value("roleRef", Json::object()), "", role);
+      if (rules && rules_allow(*rules, a)) return true;
+    }
+  }
+  if (a.resource_request && !a.ns.empty() && sources_.role_bindings) {
+    ObjectFilter in_ns;
+    in_ns.ns = a.ns;
+    auto bindings = sources_.role_bindings->list(in_ns, 0, "");
+    for (const auto& b : bindings.items) {
+      if (!subject_matches(b->object.value("subjects", Json::array()), a.user, a.ns)) continue;
+      CachedPtr role;
+      const Json* rules = role_rules(b->object.value("roleRef", Json::object()), a.ns, role);
+      if (rules && rules_allow(*rules, a)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace k3s::apiserver

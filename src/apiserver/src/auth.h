@@ -1,0 +1,53 @@
+// Authentication (a chain of authenticators, x509 client certificates built in) and
+// authorization (system:masters, then RBAC over the Role/ClusterRole/binding caches).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "apiserver/apiserver.h"
+#include "watch_cache.h"
+
+namespace k3s::apiserver {
+
+class AuthenticatorChain {
+ public:
+  void add(Authenticator a) { chain_.push_back(std::move(a)); }
+  // nullopt = anonymous (the caller answers 401).
+  std::optional<UserInfo> authenticate(const http::Request& request) const;
+
+ private:
+  std::vector<Authenticator> chain_;
+};
+
+struct Attributes {
+  UserInfo user;
+  std::string verb;
+  bool resource_request = false;
+  std::string group, resource, subresource, ns, name;
+  std::string path;  // non-resource requests
+};
+
+// Where RBAC reads its objects: the four watch caches (nullptr until available).
+struct RbacSources {
+  WatchCache* cluster_roles = nullptr;
+  WatchCache* cluster_role_bindings = nullptr;
+  WatchCache* roles = nullptr;
+  WatchCache* role_bindings = nullptr;
+};
+
+class Authorizer {
+ public:
+  explicit Authorizer(RbacSources sources) : sources_(sources) {}
+  bool allowed(const Attributes& attributes) const;
+
+ private:
+  bool rules_allow(const Json& rules, const Attributes& a) const;
+  bool subject_matches(const Json& subjects, const UserInfo& user, const std::string& binding_ns) const;
+  const Json* role_rules(const Json& role_ref, const std::string& binding_ns, CachedPtr& keep) const;
+  RbacSources sources_;
+};
+
+}  // namespace k3s::apiserver

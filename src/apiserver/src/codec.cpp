@@ -1,0 +1,178 @@
+#include "codec.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <set>
+
+#include "status.h"
+
+namespace k3s::apiserver {
+
+namespace {
+
+// JSON parsing that records duplicate object keys (nlohmann keeps the last silently).
+
+Json parse_json_strict(const std::string& body, std::vector<std::string>& duplicates) {
+  std::vector<std::vector<std::string>> key_stack;
+  std::vector<std::string> path;
+  std::string last_key;
+  auto cb = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    (void)depth;
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        key_stack.emplace_back();
+        break;
+      case Json::parse_event_t::object_end:
+        if (!key_stack.empty()) key_stack.pop_back();
+        break;
+      case Json::parse_event_t::key: {
+        std::string k = parsed.get<std::string>();
+        if (!key_stack.empty()) {
+          auto& keys = key_stack.back();
+          if (std::find(keys.begin(), keys.end(), k) != keys.end())
+            duplicates.push_back(k);
+          else
+            keys.push_back(k);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    return true;
+  };
+  try {
+    return Json::parse(body, cb);
+  } catch (const Json::parse_error& e) {
+    std::string what = e.what();
+    auto pos = what.find("] ");
+    throw bad_request("error decoding JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
+  }
+}
+
+Json yaml_scalar(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str") return text;  // quoted
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") return nullptr;
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  // Integers and floats as YAML 1.1/1.2 would type them.
+  bool numeric = !text.empty();
+  std::size_t i = (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  bool digits = false, dot = false, exp = false;
+  for (; i < text.size() && numeric; ++i) {
+    char c = text[i];
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      digits = true;
+    } else if (c == '.' && !dot && !exp) {
+      dot = true;
+    } else if ((c == 'e' || c == 'E') && digits && !exp) {
+      exp = true;
+      if (i + 1 < text.size() && (text[i + 1] == '+' || text[i + 1] == '-')) ++i;
+    } else {
+      numeric = false;
+    }
+  }
+  if (numeric && digits) {
+    try {
+      if (!dot && !exp) return std::stoll(text);
+      return std::stod(text);
+    } catch (...) {
+    }
+  }
+  return text;
+}
+
+Json yaml_to_json(const YAML::Node& node, const std::string& path, std::vector<std::string>& duplicates) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Scalar:
+      return yaml_scalar(node);
+    case YAML::NodeType::Sequence: {
+      Json arr = Json::array();
+      for (const auto& item : node) arr.push_back(yaml_to_json(item, path, duplicates));
+      return arr;
+    }
+    case YAML::NodeType::Map: {
+      Json obj = Json::object();
+      for (const auto& kv : node) {
+        std::string key = kv.first.Scalar();
+        if (obj.contains(key)) duplicates.push_back(path.empty() ? key : path + "." + key);
+        obj[key] = yaml_to_json(kv.second, path.empty() ? key : path + "." + key, duplicates);
+      }
+      return obj;
+    }
+  }
+  return nullptr;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+  return s;
+}
+
+}  // namespace
+
+Json decode_body(const std::string& body, const std::string& content_type, std::vector<std::string>& duplicates) {
+  std::string media = lower(content_type.substr(0, content_type.find(';')));
+  media.erase(std::remove(media.begin(), media.end(), ' '), media.end());
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) throw bad_request("the request body is empty");
+  if (media == "application/yaml" || media == "application/apply-patch+yaml" || media == "text/yaml") {
+    try {
+      YAML::Node node = YAML::Load(body);
+      return yaml_to_json(node, "", duplicates);
+    } catch (const YAML::Exception& e) {
+      throw bad_request("error converting YAML to JSON: yaml: line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+  }
+  if (media.empty() || media == "application/json" || media == "application/json-patch+json" ||
+      media == "application/merge-patch+json" || media == "application/strategic-merge-patch+json" ||
+      media == "*/*") {
+    return parse_json_strict(body, duplicates);
+  }
+  throw unsupported_media_type(content_type);
+}
+
+Negotiated negotiate(const std::string& accept) {
+  if (accept.empty()) return {};
+  // Entries in order of preference as the client wrote them (kubectl puts Table first).
+  std::size_t start = 0;
+  bool any_supported = false;
+  while (start <= accept.size()) {
+    auto comma = accept.find(',', start);
+    std::string entry = lower(accept.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    start = comma == std::string::npos ? accept.size() + 1 : comma + 1;
+    entry.erase(std::remove(entry.begin(), entry.end(), ' '), entry.end());
+    std::string media = entry.substr(0, entry.find(';'));
+    bool json = media == "application/json" || media == "*/*" || media == "application/*";
+    bool yaml = media == "application/yaml";
+    if (!json && !yaml) continue;
+    any_supported = true;
+    std::string as;
+    std::string group;
+    auto params = entry.find(';') == std::string::npos ? std::string() : entry.substr(entry.find(';') + 1);
+    std::size_t p = 0;
+    while (p < params.size()) {
+      auto semi = params.find(';', p);
+      std::string kv = params.substr(p, semi == std::string::npos ? std::string::npos : semi - p);
+      p = semi == std::string::npos ? params.size() : semi + 1;
+      auto eq = kv.find('=');
+      if (eq == std::string::npos) continue;
+      if (kv.substr(0, eq) == "as") as = kv.substr(eq + 1);
+      if (kv.substr(0, eq) == "g") group = kv.substr(eq + 1);
+    }
+    if (as.empty()) return {OutputForm::object, yaml};
+    if (group == "meta.k8s.io" && as == "table") return {OutputForm::table, yaml};
+    if (group == "meta.k8s.io" && (as == "partialobjectmetadata" || as == "partialobjectmetadatalist"))
+      return {OutputForm::partial_metadata, yaml};
+    // Other "as=" forms (aggregated discovery ...) are not produced: try the next entry.
+  }
+  if (!any_supported && accept.find("protobuf") != std::string::npos) return {};  // answer JSON; clients accept it
+  if (!any_supported) throw not_acceptable("only the following media types are accepted: application/json, application/yaml");
+  return {};
+}
+
+}  // namespace k3s::apiserver

@@ -1,0 +1,25 @@
+// Request bodies in (JSON or YAML, with strict duplicate-field detection) and the
+// response form a client asked for in its Accept header.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace k3s::apiserver {
+
+using Json = nlohmann::json;
+
+// Parses a JSON or YAML request body into an object; 400 BadRequest when malformed.
+// Duplicate keys are reported in `duplicates` (JSON paths) for fieldValidation.
+Json decode_body(const std::string& body, const std::string& content_type, std::vector<std::string>& duplicates);
+
+enum class OutputForm { object, table, partial_metadata };
+struct Negotiated {
+  OutputForm form = OutputForm::object;
+  bool yaml = false;
+};
+// Picks what the Accept header lists first among what the server can produce; 406 when nothing fits.
+Negotiated negotiate(const std::string& accept);
+
+}  // namespace k3s::apiserver

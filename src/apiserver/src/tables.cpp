@@ -1,0 +1,305 @@
+#include "tables.h"
+
+#include <sstream>
+
+#include "object/meta.h"
+
+namespace k3s::apiserver {
+
+namespace {
+
+struct Column {
+  std::string name, type, format, description;
+  int priority = 0;
+};
+
+using Row = std::vector<Json>;
+using Printer = std::function<Row(const Json& obj, const std::string& age)>;
+
+Json str_or(const Json& obj, const char* pointer, const std::string& fallback = "<none>") {
+  Json::json_pointer p(pointer);
+  if (obj.contains(p) && obj.at(p).is_string() && !obj.at(p).get<std::string>().empty()) return obj.at(p);
+  return fallback;
+}
+
+int64_t int_at(const Json& obj, const char* pointer) {
+  Json::json_pointer p(pointer);
+  if (obj.contains(p) && obj.at(p).is_number_integer()) return obj.at(p).get<int64_t>();
+  return 0;
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
+  return out;
+}
+
+std::string age_of(const Json& obj, std::chrono::system_clock::time_point now) {
+  auto created = object::creation_timestamp_of(obj);
+  if (!created) return "<unknown>";
+  auto age = std::chrono::duration_cast<std::chrono::seconds>(now - std::chrono::time_point_cast<std::chrono::seconds>(*created));
+  return human_duration(age);
+}
+
+Row pod_row(const Json& pod, const std::string& age) {
+  int total = 0, ready = 0;
+  int64_t restarts = 0;
+  if (pod.contains("spec") && pod["spec"].contains("containers") && pod["spec"]["containers"].is_array())
+    total = static_cast<int>(pod["spec"]["containers"].size());
+  std::string reason = str_or(pod, "/status/phase", "Pending").get<std::string>();
+  if (pod.contains("status") && pod["status"].is_object()) {
+    const Json& st = pod["status"];
+    if (st.contains("reason") && st["reason"].is_string() && !st["reason"].get<std::string>().empty())
+      reason = st["reason"].get<std::string>();
+    for (const auto& cs : st.value("containerStatuses", Json::array())) {
+      restarts += cs.value("restartCount", 0);
+      if (cs.value("ready", false)) ++ready;
+      const Json& state = cs.value("state", Json::object());
+      if (state.contains("waiting") && !state["waiting"].value("reason", "").empty())
+        reason = state["waiting"]["reason"].get<std::string>();
+      else if (state.contains("terminated")) {
+        std::string r = state["terminated"].value("reason", "");
+        reason = r.empty() ? "Completed" : r;
+      }
+    }
+  }
+  if (object::is_being_deleted(pod)) reason = "Terminating";
+  std::string gates = "<none>";
+  if (pod.contains("spec") && pod["spec"].contains("readinessGates") && !pod["spec"]["readinessGates"].empty()) {
+    int n = static_cast<int>(pod["spec"]["readinessGates"].size());
+    gates = "0/" + std::to_string(n);
+  }
+  return {object::name_of(pod), std::to_string(ready) + "/" + std::to_string(total), reason,
+          std::to_string(restarts), age, str_or(pod, "/status/podIP"), str_or(pod, "/spec/nodeName"),
+          str_or(pod, "/status/nominatedNodeName"), gates};
+}
+
+std::string service_ports(const Json& svc) {
+  std::vector<std::string> parts;
+  for (const auto& p : svc.value("spec", Json::object()).value("ports", Json::array())) {
+    std::string s = std::to_string(p.value("port", 0));
+    if (p.contains("nodePort")) s += ":" + std::to_string(p.value("nodePort", 0));
+    s += "/" + p.value("protocol", std::string("TCP"));
+    parts.push_back(s);
+  }
+  return parts.empty() ? "<none>" : join(parts, ",");
+}
+
+std::string external_ip(const Json& svc) {
+  const Json spec = svc.value("spec", Json::object());
+  std::string type = spec.value("type", "ClusterIP");
+  std::vector<std::string> ips;
+  for (const auto& ip : spec.value("externalIPs", Json::array()))
+    if (ip.is_string()) ips.push_back(ip);
+  if (type == "ExternalName") return spec.value("externalName", "<none>");
+  if (type == "LoadBalancer") {
+    for (const auto& ing : svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array())) {
+      if (ing.contains("ip")) ips.push_back(ing["ip"]);
+      else if (ing.contains("hostname")) ips.push_back(ing["hostname"]);
+    }
+    return ips.empty() ? "<pending>" : join(ips, ",");
+  }
+  return ips.empty() ? "<none>" : join(ips, ",");
+}
+
+std::string selector_text(const Json& selector) {
+  if (!selector.is_object() || selector.empty()) return "<none>";
+  std::vector<std::string> parts;
+  for (auto& [k, v] : selector.items())
+    if (v.is_string()) parts.push_back(k + "=" + v.get<std::string>());
+  return parts.empty() ? "<none>" : join(parts, ",");
+}
+
+std::string node_roles(const Json& node) {
+  std::vector<std::string> roles;
+  for (const auto& [k, v] : object::labels_of(node)) {
+    const std::string prefix = "node-role.kubernetes.io/";
+    if (k.rfind(prefix, 0) == 0 && k.size() > prefix.size()) roles.push_back(k.substr(prefix.size()));
+    else if (k == "kubernetes.io/role" && !v.empty()) roles.push_back(v);
+  }
+  std::sort(roles.begin(), roles.end());
+  return roles.empty() ? "<none>" : join(roles, ",");
+}
+
+std::string node_status(const Json& node) {
+  std::string status = "Unknown";
+  for (const auto& c : node.value("status", Json::object()).value("conditions", Json::array())) {
+    if (c.value("type", "") == "Ready") status = c.value("status", "") == "True" ? "Ready" : "NotReady";
+  }
+  if (node.value("spec", Json::object()).value("unschedulable", false)) status += ",SchedulingDisabled";
+  return status;
+}
+
+struct TypePrinter {
+  std::vector<Column> columns;
+  Printer row;
+};
+
+TypePrinter printer_for(const ResourceType& type) {
+  const Column name{"Name", "string", "name", "Name must be unique within a namespace.", 0};
+  const Column age{"Age", "string", "", "CreationTimestamp is a timestamp representing the server time when this object was created.", 0};
+  const std::string k = type.group + "/" + type.kind;
+  if (k == "/Namespace")
+    return {{name, {"Status", "string", "", "The status of the namespace", 0}, age},
+            [](const Json& o, const std::string& a) { return Row{object::name_of(o), str_or(o, "/status/phase", "Active"), a}; }};
+  if (k == "/Pod")
+    return {{name,
+             {"Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic.", 0},
+             {"Status", "string", "", "The aggregate status of the containers in this pod.", 0},
+             {"Restarts", "string", "", "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.", 0},
+             age,
+             {"IP", "string", "", "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.", 1},
+             {"Node", "string", "", "NodeName is a request to schedule this pod onto a specific node.", 1},
+             {"Nominated Node", "string", "", "nominatedNodeName is set only when this pod preempts other pods on the node.", 1},
+             {"Readiness Gates", "string", "", "If specified, all readiness gates will be evaluated for pod readiness.", 1}},
+            pod_row};
+  if (k == "apps/Deployment")
+    return {{name,
+             {"Ready", "string", "", "Number of the pod with ready state", 0},
+             {"Up-to-date", "string", "", "Total number of non-terminated pods targeted by this deployment that have the desired template spec.", 0},
+             {"Available", "string", "", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.", 0},
+             age,
+             {"Containers", "string", "", "Names of each container in the template.", 1},
+             {"Images", "string", "", "Images referenced by each container in the template.", 1},
+             {"Selector", "string", "", "Label selector for pods.", 1}},
+            [](const Json& o, const std::string& a) {
+              int64_t want = o.contains(Json::json_pointer("/spec/replicas")) ? int_at(o, "/spec/replicas") : 1;
+              std::vector<std::string> names, images;
+              for (const auto& c : o.value("spec", Json::object()).value("template", Json::object()).value("spec", Json::object()).value("containers", Json::array())) {
+                names.push_back(c.value("name", ""));
+                images.push_back(c.value("image", ""));
+              }
+              Json sel = o.value("spec", Json::object()).value("selector", Json::object()).value("matchLabels", Json::object());
+              return Row{object::name_of(o), std::to_string(int_at(o, "/status/readyReplicas")) + "/" + std::to_string(want),
+                         int_at(o, "/status/updatedReplicas"), int_at(o, "/status/availableReplicas"), a, join(names, ","),
+                         join(images, ","), selector_text(sel)};
+            }};
+  if (k == "/Service")
+    return {{name,
+             {"Type", "string", "", "The type of the service.", 0},
+             {"Cluster-IP", "string", "", "The cluster IP of the service.", 0},
+             {"External-IP", "string", "", "The external IP of the service.", 0},
+             {"Port(s)", "string", "", "The ports of the service.", 0},
+             age,
+             {"Selector", "string", "", "The selector of the service.", 1}},
+            [](const Json& o, const std::string& a) {
+              return Row{object::name_of(o), str_or(o, "/spec/type", "ClusterIP"), str_or(o, "/spec/clusterIP"), external_ip(o),
+                         service_ports(o), a, selector_text(o.value("spec", Json::object()).value("selector", Json::object()))};
+            }};
+  if (k == "/ConfigMap")
+    return {{name, {"Data", "integer", "", "Number of data entries.", 0}, age},
+            [](const Json& o, const std::string& a) {
+              std::size_t n = o.value("data", Json::object()).size() + o.value("binaryData", Json::object()).size();
+              return Row{object::name_of(o), n, a};
+            }};
+  if (k == "/Secret")
+    return {{name, {"Type", "string", "", "The type of the secret", 0}, {"Data", "integer", "", "Number of data entries.", 0}, age},
+            [](const Json& o, const std::string& a) {
+              return Row{object::name_of(o), o.value("type", std::string("Opaque")), o.value("data", Json::object()).size(), a};
+            }};
+  if (k == "/Node")
+    return {{name,
+             {"Status", "string", "", "The status of the node", 0},
+             {"Roles", "string", "", "The roles of the node", 0},
+             age,
+             {"Version", "string", "", "Kubelet Version reported by the node.", 0},
+             {"Internal-IP", "string", "", "List of addresses reachable to the node.", 1},
+             {"External-IP", "string", "", "List of addresses reachable to the node.", 1},
+             {"OS-Image", "string", "", "OS Image reported by the node.", 1},
+             {"Kernel-Version", "string", "", "Kernel Version reported by the node.", 1},
+             {"Container-Runtime", "string", "", "Container Runtime Version reported by the node.", 1}},
+            [](const Json& o, const std::string& a) {
+              std::string internal = "<none>", external = "<none>";
+              for (const auto& ad : o.value("status", Json::object()).value("addresses", Json::array())) {
+                if (ad.value("type", "") == "InternalIP" && internal == "<none>") internal = ad.value("address", "");
+                if (ad.value("type", "") == "ExternalIP" && external == "<none>") external = ad.value("address", "");
+              }
+              return Row{object::name_of(o), node_status(o), node_roles(o), a,
+                         str_or(o, "/status/nodeInfo/kubeletVersion", ""), internal, external,
+                         str_or(o, "/status/nodeInfo/osImage", "<unknown>"), str_or(o, "/status/nodeInfo/kernelVersion", "<unknown>"),
+                         str_or(o, "/status/nodeInfo/containerRuntimeVersion", "<unknown>")};
+            }};
+  if (k == "/ServiceAccount")
+    return {{name, {"Secrets", "integer", "", "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.", 0}, age},
+            [](const Json& o, const std::string& a) { return Row{object::name_of(o), o.value("secrets", Json::array()).size(), a}; }};
+  if (k == "apps/ReplicaSet")
+    return {{name, {"Desired", "integer", "", "Number of desired pods.", 0}, {"Current", "integer", "", "Number of actually running pods.", 0},
+             {"Ready", "integer", "", "Number of ready pods.", 0}, age},
+            [](const Json& o, const std::string& a) {
+              int64_t want = o.contains(Json::json_pointer("/spec/replicas")) ? int_at(o, "/spec/replicas") : 1;
+              return Row{object::name_of(o), want, int_at(o, "/status/replicas"), int_at(o, "/status/readyReplicas"), a};
+            }};
+  if (k == "/Endpoints")
+    return {{name, {"Endpoints", "string", "", "Endpoints is the list of endpoints.", 0}, age},
+            [](const Json& o, const std::string& a) {
+              std::vector<std::string> eps;
+              for (const auto& s : o.value("subsets", Json::array()))
+                for (const auto& ad : s.value("addresses", Json::array()))
+                  for (const auto& p : s.value("ports", Json::array()))
+                    eps.push_back(ad.value("ip", "") + ":" + std::to_string(p.value("port", 0)));
+              return Row{object::name_of(o), eps.empty() ? std::string("<none>") : join(eps, ","), a};
+            }};
+  if (k == "coordination.k8s.io/Lease")
+    return {{name, {"Holder", "string", "", "The holder of the lease.", 0}, age},
+            [](const Json& o, const std::string& a) { return Row{object::name_of(o), str_or(o, "/spec/holderIdentity", ""), a}; }};
+  return {{name, age}, [](const Json& o, const std::string& a) { return Row{object::name_of(o), a}; }};
+}
+
+}  // namespace
+
+std::string human_duration(std::chrono::seconds age) {
+  int64_t seconds = age.count();
+  if (seconds < -1) return "<invalid>";
+  if (seconds < 0) return "0s";
+  if (seconds < 60 * 2) return std::to_string(seconds) + "s";
+  int64_t minutes = seconds / 60;
+  if (minutes < 10) {
+    int64_t s = seconds % 60;
+    return s == 0 ? std::to_string(minutes) + "m" : std::to_string(minutes) + "m" + std::to_string(s) + "s";
+  }
+  if (minutes < 60 * 3) return std::to_string(minutes) + "m";
+  int64_t hours = minutes / 60;
+  if (hours < 8) {
+    int64_t m = minutes % 60;
+    return m == 0 ? std::to_string(hours) + "h" : std::to_string(hours) + "h" + std::to_string(m) + "m";
+  }
+  if (hours < 48) return std::to_string(hours) + "h";
+  if (hours < 24 * 8) {
+    int64_t h = hours % 24;
+    return h == 0 ? std::to_string(hours / 24) + "d" : std::to_string(hours / 24) + "d" + std::to_string(h) + "h";
+  }
+  if (hours < 24 * 365 * 2) return std::to_string(hours / 24) + "d";
+  if (hours < 24 * 365 * 8) {
+    int64_t dy = (hours / 24) % 365;
+    return dy == 0 ? std::to_string(hours / 24 / 365) + "y" : std::to_string(hours / 24 / 365) + "y" + std::to_string(dy) + "d";
+  }
+  return std::to_string(hours / 24 / 365) + "y";
+}
+
+Json partial_object_metadata(const Json& object) {
+  return {{"kind", "PartialObjectMetadata"},
+          {"apiVersion", "meta.k8s.io/v1"},
+          {"metadata", object.value("metadata", Json::object())}};
+}
+
+Json build_table(const ResourceType& type, const std::vector<const Json*>& objects, IncludeObject include,
+                 Json list_metadata, std::chrono::system_clock::time_point now) {
+  auto printer = printer_for(type);
+  Json columns = Json::array();
+  for (const auto& c : printer.columns)
+    columns.push_back({{"name", c.name}, {"type", c.type}, {"format", c.format}, {"description", c.description},
+                       {"priority", c.priority}});
+  Json rows = Json::array();
+  for (const Json* obj : objects) {
+    Json row = {{"cells", printer.row(*obj, age_of(*obj, now))}};
+    if (include == IncludeObject::object)
+      row["object"] = *obj;
+    else if (include == IncludeObject::metadata)
+      row["object"] = partial_object_metadata(*obj);
+    rows.push_back(std::move(row));
+  }
+  return {{"kind", "Table"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", std::move(list_metadata)},
+          {"columnDefinitions", columns}, {"rows", rows}};
+}
+
+}  // namespace k3s::apiserver

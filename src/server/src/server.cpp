@@ -1,0 +1,121 @@
+#include "server/server.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "apiserver/apiserver.h"
+#include "bootstrap.h"
+#include "http/server.h"
+#include "kine/server.h"
+#include "kine/store.h"
+#include "supervisor.h"
+
+#ifndef K3S_GIT_COMMIT
+#define K3S_GIT_COMMIT ""
+#endif
+
+namespace k3s::server {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Blocks the stop signals in every thread (threads inherit the mask) so sigwait gets them.
+sigset_t block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+}  // namespace
+
+int run_server(const cli::ServerConfig& config) {
+  sigset_t stop_signals = block_stop_signals();
+  const std::string data_dir = config.agent.data_dir;
+  const std::string server_dir = data_dir + "/server";
+  try {
+    fs::create_directories(server_dir + "/tls");
+    fs::create_directories(server_dir + "/db");
+    fs::create_directories(server_dir + "/manifests");
+    ::chmod(server_dir.c_str(), 0700);
+
+    ServerCerts certs = ensure_server_certs(config, server_dir + "/tls");
+    Tokens tokens = ensure_tokens(config, server_dir, certs.server_ca.cert_file);
+
+    kine::StoreConfig store_config;
+    store_config.endpoint = config.datastore_endpoint;
+    store_config.default_sqlite_path = server_dir + "/db/state.db";
+    store_config.ca_file = config.datastore_cafile;
+    store_config.cert_file = config.datastore_certfile;
+    store_config.key_file = config.datastore_keyfile;
+    store_config.compact_interval_seconds = config.etcd_compact_interval_seconds;
+    spdlog::info("Configuring datastore {}", config.datastore_endpoint.empty() ? "sqlite " + store_config.default_sqlite_path
+                                                                               : config.datastore_endpoint);
+    std::unique_ptr<kine::Store> store = kine::open_store(store_config);
+
+    kine::EtcdServerOptions etcd_options;
+    const std::string kine_socket = server_dir + "/kine.sock";
+    std::error_code ec;
+    fs::remove(kine_socket, ec);
+    etcd_options.listen_address = "unix://" + kine_socket;
+    auto etcd = kine::serve_etcd_api(*store, etcd_options);
+    spdlog::info("Kine available at unix://{}", kine_socket);
+
+    apiserver::Options api_options;
+    api_options.store = store.get();
+    api_options.service_cidr = config.service_cidr;
+    api_options.service_node_port_range = config.service_node_port_range;
+    api_options.git_commit = K3S_GIT_COMMIT;
+    spdlog::info(
+        "Running kube-apiserver --advertise-port={} --allow-privileged=true --anonymous-auth=false "
+        "--authorization-mode=Node,RBAC --bind-address={} --client-ca-file={} --etcd-servers=unix://{} "
+        "--secure-port={} --service-cluster-ip-range={} --service-node-port-range={} --tls-cert-file={} "
+        "--tls-private-key-file={}",
+        config.advertise_port ? config.advertise_port : config.https_listen_port, config.bind_address,
+        certs.client_ca.cert_file, kine_socket, config.https_listen_port, config.service_cidr,
+        config.service_node_port_range, certs.serving_cert, certs.serving_key);
+    auto api = std::make_shared<apiserver::ApiServer>(api_options);
+
+    Supervisor supervisor({certs.server_ca.cert_file, tokens.server_password, tokens.agent_password,
+                           [api] { return api->ready(); }});
+
+    http::ServerOptions http_options;
+    http_options.bind_address = config.bind_address;
+    http_options.port = config.https_listen_port;
+    http_options.cert_file = certs.serving_cert;
+    http_options.key_file = certs.serving_key;
+    http_options.client_ca_file = certs.client_ca.cert_file;
+    http_options.error_responder = &apiserver::ApiServer::error_response;
+    http::Server listener(http_options, [&supervisor, api](http::Request& request) {
+      if (auto response = supervisor.handle(request)) return *response;
+      return api->handle(request);
+    });
+    spdlog::info("Tunnel server and supervisor listening on {}:{}", config.bind_address, listener.port());
+
+    write_admin_kubeconfig(config.write_kubeconfig, config.write_kubeconfig_mode.empty() ? "0600" : config.write_kubeconfig_mode,
+                           listener.port(), certs);
+    spdlog::info("Wrote kubeconfig {}", config.write_kubeconfig);
+    spdlog::info("k3s is up and running");
+
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    spdlog::info("Received {}; shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+    listener.stop();
+    api->stop();
+    etcd->shutdown();
+    fs::remove(kine_socket, ec);
+    return 0;
+  } catch (const std::exception& e) {
+    spdlog::error("server: {}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace k3s::server

@@ -1,0 +1,84 @@
+#include "supervisor.h"
+
+#include <openssl/crypto.h>
+
+#include "pki/pki.h"
+
+namespace k3s::server {
+
+namespace {
+
+http::Response text(int status, std::string body) {
+  http::Response r;
+  r.status = status;
+  r.headers.set("Content-Type", "text/plain; charset=utf-8");
+  r.body = std::move(body);
+  return r;
+}
+
+std::string base64_decode(const std::string& in) {
+  std::string out;
+  int val = 0, bits = -8;
+  for (char c : in) {
+    int d;
+    if (c >= 'A' && c <= 'Z') d = c - 'A';
+    else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') d = c - '0' + 52;
+    else if (c == '+') d = 62;
+    else if (c == '/') d = 63;
+    else break;
+    val = (val << 6) + d;
+    bits += 6;
+    if (bits >= 0) {
+      out.push_back(static_cast<char>((val >> bits) & 0xFF));
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
+bool equal_secret(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+bool Supervisor::basic_auth_ok(const http::Request& request) const {
+  std::string auth = request.headers.get("Authorization");
+  if (auth.rfind("Basic ", 0) != 0) return false;
+  std::string decoded = base64_decode(auth.substr(6));
+  auto colon = decoded.find(':');
+  if (colon == std::string::npos) return false;
+  std::string user = decoded.substr(0, colon), password = decoded.substr(colon + 1);
+  if (user == "server") return !options_.server_password.empty() && equal_secret(password, options_.server_password);
+  if (user == "node")
+    return (!options_.agent_password.empty() && equal_secret(password, options_.agent_password)) ||
+           (!options_.server_password.empty() && equal_secret(password, options_.server_password));
+  return false;
+}
+
+std::optional<http::Response> Supervisor::handle(const http::Request& request) const {
+  const std::string& p = request.path;
+  if (p == "/cacerts") {
+    try {
+      auto r = text(200, pki::read_file(options_.server_ca_file));
+      return r;
+    } catch (const std::exception& e) {
+      return text(500, std::string("cannot read the server CA: ") + e.what());
+    }
+  }
+  if (p == "/ping") return text(200, "pong");
+  if (p.rfind("/v1-k3s/", 0) != 0 && p != "/v1-k3s") return std::nullopt;
+  if (!basic_auth_ok(request)) {
+    auto r = text(401, "Unauthorized\n");
+    r.headers.set("WWW-Authenticate", "Basic realm=\"k3s\"");
+    return r;
+  }
+  if (p == "/v1-k3s/readyz") {
+    if (options_.api_ready && options_.api_ready()) return text(200, "ok");
+    return text(503, "apiserver not ready");
+  }
+  return text(404, "404 page not found\n");
+}
+
+}  // namespace k3s::server
