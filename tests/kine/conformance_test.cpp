@@ -652,6 +652,29 @@ TEST_P(StoreConformance, CompactionRejectsOlderReadsAndWatches) {
   EXPECT_EQ(get("/cp/k").kvs.at(0).value, "5");
 }
 
+TEST_P(StoreConformance, AutomaticCompactionKeepsTheConfiguredWindow) {
+  store_.reset();
+  auto config = test_config(endpoint_);
+  config.compact_interval_seconds = 1;
+  config.compact_keep_revisions = 3;
+  store_ = open_store(config);
+  int64_t last = 0;
+  for (int i = 0; i < 10; ++i) last = put("/ac/k", std::to_string(i)).revision;
+  bool compacted = false;
+  for (auto deadline = std::chrono::steady_clock::now() + kPatience; std::chrono::steady_clock::now() < deadline;) {
+    if (store_->status().compact_revision >= last - 3) {
+      compacted = true;
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(compacted);
+  EXPECT_EQ(store_->status().compact_revision, last - 3) << "nothing more than the configured window";
+  EXPECT_EQ(error_of([&] { get("/ac/k", last - 4); }), Errc::compacted);
+  EXPECT_EQ(get("/ac/k", last - 3).kvs.at(0).value, "6");
+  EXPECT_EQ(get("/ac/k").kvs.at(0).version, 10);
+}
+
 TEST_P(StoreConformance, LeasesExpireAndDeleteTheirKeys) {
   EXPECT_EQ(error_of([&] { put("/l/none", "x", 424242); }), Errc::lease_not_found);
   int64_t lease = store_->lease_grant(1);
