@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
+
+#include "etcd_test_server.h"
 
 namespace k3s::kine::testing {
 namespace {
@@ -15,6 +18,11 @@ std::string unique_name(const std::string& prefix) {
 k3s::testing::TempDir& sqlite_root() {
   static k3s::testing::TempDir dir("k3s-kine-sqlite");
   return dir;
+}
+
+std::unique_ptr<k3s::testing::EtcdTestServer>& current_etcd() {
+  static std::unique_ptr<k3s::testing::EtcdTestServer> server;
+  return server;
 }
 
 }  // namespace
@@ -49,8 +57,19 @@ std::vector<Backend> conformance_backends() {
       []() -> k3s::testing::DatabaseServer* { return &k3s::testing::MariadbServer::shared(); },
       true,
       true});
-  // kine-grpc: the etcd pass-through goes here, e.g.
-  //   backends.push_back(Backend{"etcd", [] { return etcd_endpoint_with_fresh_prefix(); }, [] { return nullptr; }, false, true});
+  // The etcd pass-through: every fresh endpoint is a new etcd (one keyspace per server);
+  // the previous test's etcd is stopped then, so only one runs at a time.
+  backends.push_back(Backend{
+      "etcd",
+      [] {
+        auto& current = current_etcd();
+        current.reset();
+        current = std::make_unique<k3s::testing::EtcdTestServer>();
+        return current->endpoint();
+      },
+      []() -> k3s::testing::DatabaseServer* { return current_etcd().get(); },
+      true,
+      true});
   return backends;
 }
 

@@ -1,6 +1,8 @@
 #include "etcd_store.h"
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -46,7 +48,32 @@ bool txn_is_read_only(const TxnRequest& txn) {
 // compaction and lease expiry.
 class EtcdStore final : public Store {
  public:
-  explicit EtcdStore(const StoreConfig& config) : endpoints_(std::make_shared<etcdpb::EtcdEndpoints>(config)) {}
+  explicit EtcdStore(const StoreConfig& config)
+      : endpoints_(std::make_shared<etcdpb::EtcdEndpoints>(config)),
+        compact_interval_(config.compact_interval_seconds),
+        compact_keep_(config.compact_keep_revisions) {}
+
+  ~EtcdStore() override {
+    {
+      std::lock_guard lock(compactor_mutex_);
+      stopping_ = true;
+    }
+    compactor_wake_.notify_all();
+    if (compactor_.joinable()) compactor_.join();
+  }
+
+  // Like the SQL stores, keep only a window of history behind the current revision.
+  void start_compactor() {
+    if (compact_interval_.count() <= 0) return;
+    compactor_ = std::thread([this] {
+      std::unique_lock lock(compactor_mutex_);
+      while (!compactor_wake_.wait_for(lock, compact_interval_, [this] { return stopping_; })) {
+        lock.unlock();
+        compact_window();
+        lock.lock();
+      }
+    });
+  }
 
   void connect(int max_attempts) {
     std::chrono::milliseconds backoff(500);
@@ -122,7 +149,11 @@ class EtcdStore final : public Store {
 
   std::unique_ptr<Watch> watch(const WatchRequest& req, WatchCallback callback) override {
     if (req.key.empty()) throw StoreError(Errc::invalid_argument, etcdpb::kErrEmptyKey);
-    return std::make_unique<etcdpb::EtcdWatch>(endpoints_, ++next_watch_id_, req, std::move(callback));
+    WatchRequest pinned = req;
+    // The etcd stream opens asynchronously; "now" must mean the moment of this call,
+    // so a write acknowledged after watch() returns is never missed.
+    if (pinned.start_revision == 0) pinned.start_revision = current_revision() + 1;
+    return std::make_unique<etcdpb::EtcdWatch>(endpoints_, ++next_watch_id_, pinned, std::move(callback));
   }
 
   int64_t lease_grant(int64_t ttl, int64_t id) override {
@@ -207,6 +238,18 @@ class EtcdStore final : public Store {
   }
 
  private:
+  void compact_window() {
+    try {
+      int64_t target = current_revision() - compact_keep_;
+      if (target <= compact_revision_.load()) return;
+      compact(target);
+      spdlog::debug("etcd: compacted history up to revision {}", target);
+    } catch (const StoreError& error) {
+      // Another server compacting the same etcd first is fine; anything else is worth a line.
+      if (error.code() != Errc::compacted) spdlog::warn("etcd: automatic compaction failed: {}", error.what());
+    }
+  }
+
   static void check(const grpc::Status& status) {
     if (!status.ok()) throw from_grpc_status(status);
   }
@@ -214,6 +257,12 @@ class EtcdStore final : public Store {
   std::shared_ptr<etcdpb::EtcdEndpoints> endpoints_;  // shared with watch threads
   std::atomic<int64_t> next_watch_id_{0};
   std::atomic<int64_t> compact_revision_{0};
+  std::chrono::seconds compact_interval_;
+  int64_t compact_keep_;
+  std::mutex compactor_mutex_;
+  std::condition_variable compactor_wake_;
+  bool stopping_ = false;
+  std::thread compactor_;
 };
 
 }  // namespace
@@ -221,6 +270,7 @@ class EtcdStore final : public Store {
 std::unique_ptr<Store> open_etcd_store(const StoreConfig& config) {
   auto store = std::make_unique<EtcdStore>(config);
   store->connect(config.max_connect_attempts);
+  store->start_compactor();
   return store;
 }
 
