@@ -9,6 +9,8 @@
 
 #include "context.h"
 #include "discovery.h"
+#include "openapi.h"
+#include "openapi_v2.h"
 #include "request_info.h"
 #include "status.h"
 
@@ -160,6 +162,20 @@ http::Response ApiServer::Impl::non_resource(const RequestInfo& info, const http
     r.headers.set("Content-Type", "text/plain; charset=utf-8");
     r.body = "ok";
     return r;
+  }
+  if (p == "/openapi/v2" || p == "/openapi/v2/") {
+    if (req.headers.get("Accept").find("protobuf") != std::string::npos) {
+      http::Response r;
+      r.headers.set("Content-Type", "application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
+      r.body = openapi_v2_protobuf(ctx.registry);
+      return r;
+    }
+    return json_response(200, openapi_v2_json(ctx.registry));
+  }
+  if (p == "/openapi/v3" || p == "/openapi/v3/") return json_response(200, openapi_v3_root(ctx.registry));
+  if (p.rfind("/openapi/v3/", 0) == 0) {
+    Json doc = openapi_v3_document(ctx.registry, p.substr(12));
+    if (!doc.is_null()) return json_response(200, doc);
   }
   if (p == "/api" || p == "/api/") {
     std::string host = req.headers.get("Host");
