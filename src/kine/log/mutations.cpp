@@ -47,6 +47,12 @@ bool compare_kv(const KeyValue& kv, const Compare& cmp) {
 
 int64_t Mutations::current_revision() { return max_revision(conn_); }
 
+std::optional<LogRow> Mutations::newest(const std::string& key) {
+  auto it = seen_.find(key);
+  if (it == seen_.end()) it = seen_.emplace(key, newest_row(conn_, key, kNewest)).first;
+  return it->second;
+}
+
 int64_t Mutations::append(const LogRow& row) {
   static const std::string kInsert =
       "INSERT INTO kine(name, created, deleted, create_revision, prev_revision, lease, value, old_value) "
@@ -57,6 +63,9 @@ int64_t Mutations::append(const LogRow& row) {
                 Param::Int(row.create_revision), Param::Int(row.prev_revision), Param::Int(row.lease),
                 Param::Blob(row.value), Param::Blob(row.old_value)});
   conn_.modify(kVersion, {Param::Int(id), Param::Int(row.version)});
+  LogRow written = row;
+  written.id = id;
+  remember(written);
   return id;
 }
 
@@ -79,8 +88,8 @@ RangeResponse Mutations::range(const RangeRequest& req) {
 PutResponse Mutations::put(const PutRequest& req) {
   check_key(req.key);
   if (req.value.size() > kMaxValueBytes) throw StoreError(Errc::too_large, "etcdserver: request is too large");
-  auto newest = newest_row(conn_, req.key, kNewest);
-  auto current = live(newest);
+  auto newest_seen = newest(req.key);
+  auto current = live(newest_seen);
   if ((req.ignore_value || req.ignore_lease) && !current)
     throw StoreError(Errc::invalid_argument, "etcdserver: key not found");
 
@@ -98,7 +107,7 @@ PutResponse Mutations::put(const PutRequest& req) {
   } else {
     row.created = true;
     // Pointing at the tombstone (or 0) makes a racing creator hit the unique index.
-    row.prev_revision = newest ? newest->id : 0;
+    row.prev_revision = newest_seen ? newest_seen->id : 0;
     row.version = 1;
   }
   row.id = append(row);
@@ -142,9 +151,16 @@ DeleteRangeResponse Mutations::delete_range(const DeleteRangeRequest& req) {
   KeyRange range{req.key, req.range_end};
   std::vector<LogRow> victims;
   if (range.single()) {
-    if (auto row = live(newest_row(conn_, req.key, kNewest))) victims.push_back(*row);
+    if (auto row = live(newest(req.key))) victims.push_back(*row);
   } else {
-    victims = live_rows(conn_, range, kNewest, 0);
+    for (auto& row : live_rows(conn_, range, kNewest, 0)) {
+      // A key this operation already looked at is deleted as it saw it (or not at all).
+      if (seen_.count(row.name)) {
+        if (auto mine = live(seen_[row.name])) victims.push_back(*mine);
+      } else {
+        victims.push_back(std::move(row));
+      }
+    }
   }
   DeleteRangeResponse resp;
   for (const auto& victim : victims) {
@@ -161,9 +177,17 @@ bool Mutations::compare_holds(const Compare& cmp) {
   KeyRange range{cmp.key, cmp.range_end};
   std::vector<LogRow> rows;
   if (range.single()) {
-    if (auto row = live(newest_row(conn_, cmp.key, kNewest))) rows.push_back(*row);
+    if (auto row = live(newest(cmp.key))) rows.push_back(*row);
   } else {
     rows = live_rows(conn_, range, kNewest, 0);
+    for (auto& row : rows) {
+      if (seen_.count(row.name)) {
+        auto mine = live(seen_[row.name]);
+        if (mine) row = *mine;
+      } else {
+        remember(row);
+      }
+    }
   }
   if (rows.empty()) {
     // etcd: a value comparison against a missing key fails; the others compare with zeros.

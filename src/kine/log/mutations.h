@@ -2,6 +2,8 @@
 // appends a row; the events they produce are handed to the watch side after commit.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <vector>
 
 #include "kine/store.h"
@@ -34,6 +36,11 @@ class Mutations {
   void store_compact_revision(int64_t revision);
 
  private:
+  // Newest row of `key` as this operation first saw it (or as it wrote it). Writes supersede
+  // exactly that row, so if another server changed the key after a compare looked at it,
+  // the unique (name, prev_revision) index rejects us and the writer re-evaluates.
+  std::optional<LogRow> newest(const std::string& key);
+  void remember(const LogRow& row) { seen_[row.name] = row; }
   int64_t append(const LogRow& row);
   void delete_row(const LogRow& live);
   bool compare_holds(const Compare& cmp);
@@ -41,6 +48,7 @@ class Mutations {
 
   sql::Connection& conn_;
   std::vector<CommittedEvent>& events_;
+  std::map<std::string, std::optional<LogRow>> seen_;
 };
 
 }  // namespace k3s::kine::log
