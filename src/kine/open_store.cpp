@@ -9,10 +9,7 @@
 #include "log/log_store.h"
 #include "log/schema.h"
 #include "sql/drivers.h"
-
-#ifdef K3S_KINE_HAVE_ETCD
 #include "etcd_store.h"
-#endif
 
 namespace k3s::kine {
 namespace {
@@ -70,13 +67,7 @@ std::string prefix_end(const std::string& prefix) {
 
 std::unique_ptr<Store> open_store(const StoreConfig& config) {
   Dsn dsn = parse_endpoint(config.endpoint, config.default_sqlite_path);
-  if (dsn.kind == Dsn::Kind::etcd) {
-#ifdef K3S_KINE_HAVE_ETCD
-    return open_etcd_store(config);
-#else
-    throw StoreError(Errc::invalid_argument, "kine: this build has no etcd pass-through");
-#endif
-  }
+  if (dsn.kind == Dsn::Kind::etcd) return open_etcd_store(config);
   auto driver = make_driver(dsn, config);
   prepare_with_retries(*driver, config);
   try {
