@@ -1,0 +1,222 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "apiserver/apiserver.h"
+#include "kine/store.h"
+
+using namespace k3s;
+using Json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The API server over a real SQLite kine store, called without the network.
+class ApiFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("k3s-api-handler-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    kine::StoreConfig config;
+    config.default_sqlite_path = (dir_ / "state.db").string();
+    config.compact_interval_seconds = 0;
+    store_ = kine::open_store(config);
+    apiserver::Options options;
+    options.store = store_.get();
+    api_ = std::make_unique<apiserver::ApiServer>(options);
+  }
+  void TearDown() override {
+    api_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  http::Response call(const std::string& method, const std::string& target, const std::string& body = "",
+                      const std::string& content_type = "application/json", bool admin = true,
+                      const std::string& accept = "") {
+    http::Request req;
+    req.method = method;
+    req.target = target;
+    auto q = target.find('?');
+    req.path = target.substr(0, q);
+    if (q != std::string::npos) req.query = target.substr(q + 1);
+    req.body = body;
+    if (!body.empty()) req.headers.set("Content-Type", content_type);
+    if (!accept.empty()) req.headers.set("Accept", accept);
+    if (admin) req.peer = {true, "system:admin", {"system:masters"}};
+    return api_->handle(req);
+  }
+
+  static Json json(const http::Response& r) { return Json::parse(r.body); }
+
+  fs::path dir_;
+  std::unique_ptr<kine::Store> store_;
+  std::unique_ptr<apiserver::ApiServer> api_;
+};
+
+const std::string kConfigMap = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm"},"data":{"a":"b"}})";
+
+}  // namespace
+
+TEST_F(ApiFixture, DefaultNamespacesAndKubernetesServiceExist) {
+  auto r = call("GET", "/api/v1/namespaces");
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::set<std::string> names;
+  Json list = json(r);
+  for (auto& item : list["items"]) names.insert(item["metadata"]["name"].get<std::string>());
+  EXPECT_EQ(names, (std::set<std::string>{"default", "kube-node-lease", "kube-public", "kube-system"}));
+  auto svc = json(call("GET", "/api/v1/namespaces/default/services/kubernetes"));
+  EXPECT_EQ(svc["spec"]["clusterIP"], "10.43.0.1");
+}
+
+TEST_F(ApiFixture, AnonymousIsUnauthorizedWithAStatus) {
+  auto r = call("GET", "/api/v1/namespaces", "", "", false);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(json(r)["kind"], "Status");
+  EXPECT_EQ(json(r)["reason"], "Unauthorized");
+}
+
+TEST_F(ApiFixture, UserWithoutRbacIsForbidden) {
+  http::Request req;
+  req.method = "GET";
+  req.path = req.target = "/api/v1/namespaces/default/secrets";
+  req.peer = {true, "jane", {"dev"}};
+  auto r = api_->handle(req);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json(r)["message"],
+            "secrets is forbidden: User \"jane\" cannot list resource \"secrets\" in API group \"\" in the namespace "
+            "\"default\"");
+  // Discovery is open to every authenticated user through system:discovery.
+  req.path = req.target = "/api";
+  EXPECT_EQ(api_->handle(req).status, 200);
+}
+
+TEST_F(ApiFixture, CreateGetConflictAndDelete) {
+  auto created = call("POST", "/api/v1/namespaces/default/configmaps", kConfigMap);
+  ASSERT_EQ(created.status, 201) << created.body;
+  Json obj = json(created);
+  EXPECT_FALSE(obj["metadata"]["uid"].get<std::string>().empty());
+  EXPECT_TRUE(obj["metadata"].contains("creationTimestamp"));
+  EXPECT_EQ(obj["metadata"]["managedFields"].size(), 1u);
+
+  auto again = call("POST", "/api/v1/namespaces/default/configmaps", kConfigMap);
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(json(again)["reason"], "AlreadyExists");
+
+  // A stale resourceVersion is a Conflict.
+  Json stale = obj;
+  stale["metadata"]["resourceVersion"] = "1";
+  stale["data"]["a"] = "c";
+  auto conflict = call("PUT", "/api/v1/namespaces/default/configmaps/cm", stale.dump());
+  EXPECT_EQ(conflict.status, 409);
+  EXPECT_EQ(json(conflict)["reason"], "Conflict");
+
+  Json fresh = obj;
+  fresh["data"]["a"] = "c";
+  auto updated = call("PUT", "/api/v1/namespaces/default/configmaps/cm", fresh.dump());
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(json(updated)["data"]["a"], "c");
+
+  auto patched = call("PATCH", "/api/v1/namespaces/default/configmaps/cm", R"({"data":{"z":"1"}})",
+                      "application/merge-patch+json");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(json(patched)["data"]["z"], "1");
+
+  EXPECT_EQ(call("DELETE", "/api/v1/namespaces/default/configmaps/cm").status, 200);
+  auto missing = call("GET", "/api/v1/namespaces/default/configmaps/cm");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(json(missing)["message"], "configmaps \"cm\" not found");
+}
+
+TEST_F(ApiFixture, BadBodiesGetBadRequest) {
+  auto malformed = call("POST", "/api/v1/namespaces/default/configmaps", "{\"kind\": ");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(json(malformed)["reason"], "BadRequest");
+  auto unknown = call("POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Strict",
+                      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","bogus":1},"extra":true})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(json(unknown)["message"].get<std::string>().find("unknown field \"extra\""), std::string::npos);
+  EXPECT_NE(json(unknown)["message"].get<std::string>().find("unknown field \"metadata.bogus\""), std::string::npos);
+  auto yaml = call("POST", "/api/v1/namespaces/default/configmaps",
+                   "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  n: \"1\"\n", "application/yaml");
+  EXPECT_EQ(yaml.status, 201) << yaml.body;
+  auto bad_name = call("POST", "/api/v1/namespaces/default/configmaps",
+                       R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"Bad_Name"}})");
+  EXPECT_EQ(bad_name.status, 422);
+  EXPECT_EQ(json(bad_name)["reason"], "Invalid");
+  auto no_ns = call("POST", "/api/v1/namespaces/nowhere/configmaps", kConfigMap);
+  EXPECT_EQ(no_ns.status, 404);
+  EXPECT_EQ(json(no_ns)["message"], "namespaces \"nowhere\" not found");
+}
+
+TEST_F(ApiFixture, GenerateNameAndDryRun) {
+  auto r = call("POST", "/api/v1/namespaces/default/configmaps",
+                R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"generateName":"gen-"}})");
+  ASSERT_EQ(r.status, 201);
+  std::string name = json(r)["metadata"]["name"];
+  EXPECT_EQ(name.rfind("gen-", 0), 0u);
+  EXPECT_EQ(name.size(), 9u);
+  auto dry = call("POST", "/api/v1/namespaces/default/configmaps?dryRun=All", kConfigMap);
+  EXPECT_EQ(dry.status, 201);
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/default/configmaps/cm").status, 404);
+}
+
+TEST_F(ApiFixture, FinalizersDelayDeletionUntilRemoved) {
+  auto r = call("POST", "/api/v1/namespaces/default/configmaps",
+                R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"held","finalizers":["example.com/hold"]}})");
+  ASSERT_EQ(r.status, 201);
+  auto del = call("DELETE", "/api/v1/namespaces/default/configmaps/held");
+  EXPECT_EQ(del.status, 202);
+  Json held = json(call("GET", "/api/v1/namespaces/default/configmaps/held"));
+  EXPECT_TRUE(held["metadata"].contains("deletionTimestamp"));
+  auto patch = call("PATCH", "/api/v1/namespaces/default/configmaps/held", R"({"metadata":{"finalizers":null}})",
+                    "application/merge-patch+json");
+  EXPECT_EQ(patch.status, 200) << patch.body;
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/default/configmaps/held").status, 404);
+}
+
+TEST_F(ApiFixture, TableAndDiscovery) {
+  auto table = call("GET", "/api/v1/namespaces", "", "", true,
+                    "application/json;as=Table;v=v1;g=meta.k8s.io,application/json");
+  ASSERT_EQ(table.status, 200);
+  Json t = json(table);
+  EXPECT_EQ(t["kind"], "Table");
+  EXPECT_EQ(t["columnDefinitions"][0]["name"], "Name");
+  EXPECT_EQ(t["rows"].size(), 4u);
+  Json groups = json(call("GET", "/apis"));
+  bool apps = false;
+  for (auto& g : groups["groups"]) apps |= g["name"] == "apps";
+  EXPECT_TRUE(apps);
+  Json core = json(call("GET", "/api/v1"));
+  EXPECT_EQ(core["groupVersion"], "v1");
+  EXPECT_EQ(call("GET", "/apis/nope.example.com/v1").status, 404);
+  Json version = json(call("GET", "/version"));
+  EXPECT_EQ(version["gitVersion"], "v1.33.5+k3s1");
+  EXPECT_EQ(version["minor"], "33");
+}
+
+TEST_F(ApiFixture, ServicesGetDistinctClusterIPsAndNodePorts) {
+  const std::string svc = R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"NAME"},
+    "spec":{"type":"NodePort","ports":[{"port":80}]}})";
+  auto make = [&](const std::string& name) {
+    std::string body = svc;
+    body.replace(body.find("NAME"), 4, name);
+    auto r = call("POST", "/api/v1/namespaces/default/services", body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json(r);
+  };
+  Json a = make("a"), b = make("b");
+  EXPECT_NE(a["spec"]["clusterIP"], b["spec"]["clusterIP"]);
+  EXPECT_NE(a["spec"]["clusterIP"], "10.43.0.1");
+  int port = a["spec"]["ports"][0]["nodePort"];
+  EXPECT_GE(port, 30000);
+  EXPECT_LE(port, 32767);
+  EXPECT_EQ(a["spec"]["ports"][0]["targetPort"], 80);
+  std::string taken = R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"c"},"spec":{"clusterIP":")" +
+                      a["spec"]["clusterIP"].get<std::string>() + R"(","ports":[{"port":80}]}})";
+  EXPECT_EQ(call("POST", "/api/v1/namespaces/default/services", taken).status, 422);
+}
