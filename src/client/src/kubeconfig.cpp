@@ -20,6 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string read_whole_file(const std::string& path, const std::string& what_for) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw ConfigError(ConfigErrorKind::load, what_for + ": read " + path + ": is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int err = errno;
