@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end: the real `k3s kine` on SQLite in a temp dir, driven by the real etcdctl 3.4.
-# Usage: etcdctl_e2e.sh <path to k3s> [basic|perf]
+# Usage: etcdctl_e2e.sh <path to k3s> [basic|perf|etcd]
 #   basic: KV, txn, watch, leases, compaction, endpoint status/health, errors, restart
 #   perf:  `etcdctl check perf` completes (no timing assertion)
+#   etcd:  the basic checks with `k3s kine` passing through to a real etcd 3.4 started here
 set -u
-K3S=${1:?usage: etcdctl_e2e.sh <k3s binary> [basic|perf]}
+K3S=${1:?usage: etcdctl_e2e.sh <k3s binary> [basic|perf|etcd]}
 MODE=${2:-basic}
 command -v etcdctl >/dev/null || { echo "FAIL: etcdctl not installed (scripts/deps.sh test)"; exit 1; }
 [ -x "$K3S" ] || { echo "FAIL: $K3S is not executable"; exit 1; }
@@ -12,9 +13,11 @@ command -v etcdctl >/dev/null || { echo "FAIL: etcdctl not installed (scripts/de
 WORK=$(mktemp -d /tmp/k3s-kine-e2e.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 KINE_PID=""
+ETCD_PID=""
 FAILURES=0
 cleanup() {
   [ -n "$KINE_PID" ] && kill "$KINE_PID" 2>/dev/null && wait "$KINE_PID" 2>/dev/null
+  [ -n "$ETCD_PID" ] && kill "$ETCD_PID" 2>/dev/null && wait "$ETCD_PID" 2>/dev/null
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -36,8 +39,21 @@ expect_contains() {
 }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
+KINE_ENDPOINT="sqlite://$WORK/db/state.db"
+if [ "$MODE" = etcd ]; then
+  command -v etcd >/dev/null || { echo "FAIL: etcd not installed (scripts/deps.sh test)"; exit 1; }
+  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+  ETCD_PORT=$(free_port); ETCD_PEER=$(free_port)
+  etcd --name e2e --data-dir "$WORK/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER" \
+    --initial-cluster "e2e=http://127.0.0.1:$ETCD_PEER" >"$WORK/etcd.log" 2>&1 &
+  ETCD_PID=$!
+  KINE_ENDPOINT="http://127.0.0.1:$ETCD_PORT"
+fi
+
 start_kine() {
-  "$K3S" kine --endpoint "sqlite://$WORK/db/state.db" --listen-address "127.0.0.1:$PORT" >>"$WORK/kine.log" 2>&1 &
+  "$K3S" kine --endpoint "$KINE_ENDPOINT" --listen-address "127.0.0.1:$PORT" >>"$WORK/kine.log" 2>&1 &
   KINE_PID=$!
   for _ in $(seq 1 150); do
     if ec endpoint health >/dev/null 2>&1; then return 0; fi
