@@ -94,6 +94,12 @@ k delete cm cm1 >/dev/null 2>&1 && pass "delete" || fail "delete"
 out=$(k get cm cm1 2>&1) && fail "get after delete succeeded"
 echo "$out" | grep -q 'configmaps "cm1" not found' && pass "404 NotFound" || fail "404: $out"
 
+# namespaces: create, put something in, delete with kubectl's default --wait
+k create -f - >/dev/null 2>&1 <<<'{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"scratch"}}'
+k -n scratch create -f - >/dev/null 2>&1 <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"inside"}}'
+timeout 60 "$KUBECTL" --kubeconfig "$KC" delete ns scratch >/dev/null 2>&1 && \
+  ! k get ns scratch >/dev/null 2>&1 && pass "namespace deletion completes" || fail "namespace deletion: $(k get ns scratch 2>&1)"
+
 # services get a ClusterIP; the kubernetes service sits at the first IP
 [ "$(k get svc kubernetes -o jsonpath='{.spec.clusterIP}')" = "10.43.0.1" ] && pass "kubernetes service" || fail "kubernetes service"
 k create -f - >/dev/null 2>&1 <<<'{"apiVersion":"v1","kind":"Service","metadata":{"name":"web"},"spec":{"ports":[{"port":80,"targetPort":8080}]}}' && \
