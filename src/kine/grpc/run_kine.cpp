@@ -2,7 +2,9 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -46,6 +48,25 @@ int run_kine(const cli::KineConfig& config) {
   store_config.compact_interval_seconds = config.compact_interval_seconds;
   store_config.compact_keep_revisions = config.compact_keep_revisions;
 
+  // The signal may come while the datastore is still being retried at start-up; then
+  // there is nothing to shut down gracefully and the process just leaves.
+  std::mutex mutex;
+  EtcdServer* serving = nullptr;
+  bool stopping = false;
+  int received = 0;
+  std::thread waiter([&] {
+    received = wait_for_termination_signal();
+    std::lock_guard lock(mutex);
+    stopping = true;
+    if (serving) {
+      serving->shutdown();
+    } else {
+      std::cerr << "k3s kine: stopped by signal " << received << " before the datastore was open" << std::endl;
+      std::_Exit(1);
+    }
+  });
+  waiter.detach();
+
   std::unique_ptr<Store> store;
   std::unique_ptr<EtcdServer> server;
   try {
@@ -59,14 +80,16 @@ int run_kine(const cli::KineConfig& config) {
     std::cerr << "k3s kine: " << error.what() << std::endl;
     return 1;
   }
-
-  int received = 0;
-  std::thread waiter([&] {
-    received = wait_for_termination_signal();
-    server->shutdown();
-  });
+  {
+    std::lock_guard lock(mutex);
+    serving = server.get();
+    if (stopping) server->shutdown();
+  }
   server->wait();
-  if (waiter.joinable()) waiter.join();
+  {
+    std::lock_guard lock(mutex);
+    serving = nullptr;
+  }
   spdlog::info("kine: stopped on signal {}", received);
   server.reset();
   store.reset();
