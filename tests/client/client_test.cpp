@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <future>
 #include <thread>
 
@@ -310,4 +311,29 @@ TEST(RESTMapper, ResolvesNamesShortNamesKindsAndGroups) {
   }
   auto versions = mapper.api_versions();
   EXPECT_EQ(versions, (std::vector<std::string>{"apps/v1", "coordination.k8s.io/v1", "v1"}));
+}
+
+TEST(RESTMapper, DiskCacheServesDiscoveryWhileFresh) {
+  char pattern[] = "/tmp/client-discovery-XXXXXX";
+  const std::string dir = mkdtemp(pattern);
+  FakeApiServer server;
+  {
+    Client client(config_for(server));
+    client.mapper().set_cache(dir, std::chrono::hours(1));
+    EXPECT_EQ(client.mapper().resource_for("deploy").gvr, resources::kDeployments);
+  }
+  const std::string url = server.url();
+  server.stop();  // discovery must now come from the cache alone
+  RestConfig config;
+  config.server = url;
+  config.timeout = 5s;
+  Client offline(config);
+  offline.mapper().set_cache(dir, std::chrono::hours(1));
+  EXPECT_EQ(offline.mapper().resource_for("cm").gvr, resources::kConfigMaps);
+  EXPECT_EQ(offline.mapper().api_versions().size(), 3u);
+
+  Client stale(config);
+  stale.mapper().set_cache(dir, std::chrono::seconds(0));  // expired: asks the (stopped) server
+  EXPECT_THROW(stale.mapper().resource_for("cm"), TransportError);
+  std::filesystem::remove_all(dir);
 }

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
 
 namespace k3s::client {
 namespace {
@@ -39,20 +43,85 @@ void RESTMapper::invalidate() {
   loaded_ = false;
 }
 
-void RESTMapper::ensure_loaded() {
-  if (!loaded_) load();
+void RESTMapper::set_cache(std::string directory, std::chrono::seconds ttl) {
+  std::lock_guard lock(mu_);
+  cache_dir_ = std::move(directory);
+  cache_ttl_ = ttl;
 }
 
-void RESTMapper::load() {
+std::string RESTMapper::cache_file() const {
+  if (cache_dir_.empty()) return {};
+  // One file per server: the URL with everything but [A-Za-z0-9.-] made '_', as kubectl names it.
+  std::string name = client_.config().server;
+  if (auto scheme = name.find("://"); scheme != std::string::npos) name = name.substr(scheme + 3);
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') c = '_';
+  return cache_dir_ + "/" + name + ".json";
+}
+
+void RESTMapper::ensure_loaded() {
+  if (!loaded_) load(true);
+}
+
+Json RESTMapper::fetch_documents() {
+  Json documents = {{"api", client_.request_json("GET", "/api")},
+                    {"apis", client_.request_json("GET", "/apis")},
+                    {"versions", Json::object()}};
+  std::vector<std::string> paths;
+  for (const auto& v : strings(documents["api"], "versions")) paths.push_back("/api/" + v);
+  if (documents["apis"].contains("groups") && documents["apis"]["groups"].is_array())
+    for (const auto& g : documents["apis"]["groups"])
+      if (g.contains("versions") && g["versions"].is_array())
+        for (const auto& v : g["versions"]) paths.push_back("/apis/" + v.value("groupVersion", ""));
+  for (const auto& path : paths) {
+    try {
+      documents["versions"][path] = client_.request_json("GET", path);
+    } catch (const ApiError&) {
+      // An unavailable group version (e.g. an aggregated API that is down) is skipped.
+    }
+  }
+  return documents;
+}
+
+void RESTMapper::load(bool allow_cache) {
+  namespace fs = std::filesystem;
+  const std::string file = cache_file();
+  if (allow_cache && !file.empty()) {
+    std::error_code ec;
+    auto modified = fs::last_write_time(file, ec);
+    if (!ec && fs::file_time_type::clock::now() - modified < cache_ttl_) {
+      std::ifstream in(file);
+      Json cached = Json::parse(in, nullptr, false);
+      if (cached.is_object() && cached.contains("api") && cached.contains("apis") && cached.contains("versions")) {
+        parse_documents(cached);
+        return;
+      }
+    }
+  }
+  Json documents = fetch_documents();
+  parse_documents(documents);
+  if (!file.empty()) {
+    std::error_code ec;
+    fs::create_directories(cache_dir_, ec);
+    const std::string temporary = file + ".tmp" + std::to_string(::getpid());
+    {
+      std::ofstream out(temporary);
+      out << documents.dump();
+    }
+    fs::rename(temporary, file, ec);
+    if (ec) fs::remove(temporary, ec);
+  }
+}
+
+void RESTMapper::parse_documents(const Json& documents) {
   std::vector<ApiGroupInfo> groups;
-  const Json core = client_.request_json("GET", "/api");
   ApiGroupInfo core_group;
-  core_group.versions = strings(core, "versions");
+  core_group.versions = strings(documents["api"], "versions");
   if (!core_group.versions.empty()) {
     core_group.preferred_version = core_group.versions.front();
     groups.push_back(core_group);
   }
-  const Json apis = client_.request_json("GET", "/apis");
+  const Json& apis = documents["apis"];
   if (apis.contains("groups") && apis["groups"].is_array()) {
     for (const auto& g : apis["groups"]) {
       ApiGroupInfo info;
@@ -66,6 +135,7 @@ void RESTMapper::load() {
     }
   }
 
+  const Json& versions = documents["versions"];
   std::vector<ResourceInfo> resources;
   for (const auto& group : groups) {
     std::vector<std::string> ordered = {group.preferred_version};
@@ -73,15 +143,10 @@ void RESTMapper::load() {
       if (v != group.preferred_version) ordered.push_back(v);
     for (const auto& version : ordered) {
       const std::string path = group.name.empty() ? "/api/" + version : "/apis/" + group.name + "/" + version;
-      Json list;
-      try {
-        list = client_.request_json("GET", path);
-      } catch (const ApiError&) {
-        continue;  // an unavailable group version (e.g. an aggregated API that is down) is skipped
-      }
-      if (!list.contains("resources") || !list["resources"].is_array()) continue;
+      auto found = versions.find(path);
+      if (found == versions.end() || !found->contains("resources") || !(*found)["resources"].is_array()) continue;
       std::vector<ResourceInfo> here;
-      for (const auto& r : list["resources"]) {
+      for (const auto& r : (*found)["resources"]) {
         const std::string name = r.value("name", "");
         auto slash = name.find('/');
         if (slash != std::string::npos) {

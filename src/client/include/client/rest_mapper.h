@@ -4,6 +4,7 @@
 // misses refreshes the cache once, so freshly created CRDs are found.
 #pragma once
 
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -57,15 +58,25 @@ class RESTMapper {
 
   void invalidate();
 
+  // Keeps the discovery documents in `directory` (one file per server) and reuses them for
+  // `ttl`, as kubectl's ~/.kube/cache/discovery does; a lookup that misses still refreshes
+  // from the server. Cache files that cannot be read or written are ignored.
+  void set_cache(std::string directory, std::chrono::seconds ttl = std::chrono::hours(6));
+
  private:
   void ensure_loaded();
-  void load();
+  void load(bool allow_cache = false);
+  Json fetch_documents();
+  void parse_documents(const Json& documents);
+  std::string cache_file() const;
   std::optional<ResourceInfo> find_loaded(const std::string& text) const;
   std::optional<ResourceInfo> find_kind_loaded(const std::string& api_version, const std::string& kind) const;
 
   Client& client_;
   std::mutex mu_;
   bool loaded_ = false;
+  std::string cache_dir_;
+  std::chrono::seconds cache_ttl_{0};
   std::vector<ApiGroupInfo> groups_;
   std::vector<ResourceInfo> resources_;  // priority order
 };
