@@ -240,3 +240,20 @@ TEST_F(ApiFixture, DeletedNamespaceIsEmptiedAndRemoved) {
   EXPECT_EQ(status, 404);
   EXPECT_EQ(call("GET", "/api/v1/namespaces/doomed/configmaps/cm").status, 404);
 }
+
+TEST_F(ApiFixture, AccessReviewsAnswerForTheCallerAndForOthers) {
+  auto self = call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                   R"({"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview",
+                       "spec":{"resourceAttributes":{"verb":"create","resource":"pods","namespace":"default"}}})");
+  ASSERT_EQ(self.status, 201) << self.body;
+  EXPECT_EQ(json(self)["status"]["allowed"], true);
+  auto other = call("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+                    R"({"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview",
+                        "spec":{"user":"jane","resourceAttributes":{"verb":"get","resource":"secrets","namespace":"default"}}})");
+  ASSERT_EQ(other.status, 201) << other.body;
+  EXPECT_EQ(json(other)["status"]["allowed"], false);
+  auto whoami = call("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                     R"({"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"})");
+  ASSERT_EQ(whoami.status, 201);
+  EXPECT_EQ(json(whoami)["status"]["userInfo"]["username"], "system:admin");
+}

@@ -1,6 +1,7 @@
 #include "registry.h"
 
 #include <algorithm>
+#include <deque>
 #include <mutex>
 
 namespace k3s::apiserver {
@@ -54,6 +55,7 @@ std::vector<std::shared_ptr<const ResourceType>> Registry::storage_types() const
   std::shared_lock lock(mu_);
   std::vector<std::shared_ptr<const ResourceType>> out;
   for (const auto& t : types_) {
+    if (!t->stored) continue;
     bool seen = std::any_of(out.begin(), out.end(), [&](const auto& o) { return o->storage_prefix == t->storage_prefix; });
     if (!seen) out.push_back(t);
   }
@@ -91,7 +93,7 @@ struct Builder {
   ~Builder() {
     for (auto& t : pending) registry.add(std::move(t));
   }
-  std::vector<ResourceType> pending;
+  std::deque<ResourceType> pending;
 };
 
 }  // namespace
@@ -99,8 +101,6 @@ struct Builder {
 void register_builtin_types(Registry& registry) {
   {
     Builder b{registry, "", "v1"};
-    b.add("bindings", "Binding", true).verbs = {"create"};
-    b.add("componentstatuses", "ComponentStatus", false, {"cs"}).verbs = {"get", "list"};
     b.add("configmaps", "ConfigMap", true, {"cm"});
     b.add("endpoints", "Endpoints", true, {"ep"}, {}, "services/endpoints").singular = "endpoints";
     b.add("events", "Event", true, {"ev"}).selectable_fields = {
@@ -153,6 +153,25 @@ void register_builtin_types(Registry& registry) {
     b.add("deployments", "Deployment", true, {"deploy"}, {"status", "scale"}, "", "/spec").categories = {"all"};
     b.add("replicasets", "ReplicaSet", true, {"rs"}, {"status", "scale"}, "", "/spec").categories = {"all"};
     b.add("statefulsets", "StatefulSet", true, {"sts"}, {"status", "scale"}, "", "/spec").categories = {"all"};
+  }
+  {
+    // Requests answered from the request itself (authentication/authorization reviews).
+    Builder auth{registry, "authentication.k8s.io", "v1"};
+    for (auto* t : {&auth.add("selfsubjectreviews", "SelfSubjectReview", false),
+                    &auth.add("tokenreviews", "TokenReview", false)}) {
+      t->verbs = {"create"};
+      t->stored = false;
+    }
+  }
+  {
+    Builder authz{registry, "authorization.k8s.io", "v1"};
+    for (auto* t : {&authz.add("selfsubjectaccessreviews", "SelfSubjectAccessReview", false),
+                    &authz.add("selfsubjectrulesreviews", "SelfSubjectRulesReview", false),
+                    &authz.add("subjectaccessreviews", "SubjectAccessReview", false),
+                    &authz.add("localsubjectaccessreviews", "LocalSubjectAccessReview", true)}) {
+      t->verbs = {"create"};
+      t->stored = false;
+    }
   }
   {
     Builder b{registry, "autoscaling", "v2"};

@@ -30,6 +30,8 @@ struct ResourceType {
   // metadata.generation is bumped only when this part of the object changes; empty = never
   // tracked (ConfigMaps, Secrets ...).
   std::string generation_field;
+  // False for request-only resources (reviews): nothing is stored, create computes the answer.
+  bool stored = true;
   // Extra field-selector labels beyond metadata.name / metadata.namespace, as JSON pointers.
   std::map<std::string, std::string> selectable_fields;
 

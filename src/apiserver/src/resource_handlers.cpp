@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "codec.h"
+#include "reviews.h"
 #include "context.h"
 #include "object/meta.h"
 #include "object/patch.h"
@@ -703,6 +704,7 @@ http::Response handle_deletecollection(ApiContext& ctx, ResourceRequest& req) {
 http::Response handle_resource(ApiContext& ctx, ResourceRequest& req) {
   const auto& t = *req.type;
   const std::string& v = req.verb;
+  if (!t.stored) return handle_review(ctx, req);
   if (req.subresource.empty() && !t.has_verb(v)) throw method_not_supported(t.group, t.resource, v);
   if (!req.subresource.empty() && req.subresource != "status")
     throw ApiError(404, "NotFound", "the server could not find the requested resource");
