@@ -105,6 +105,17 @@ timeout 60 "$KUBECTL" --kubeconfig "$KC" delete ns scratch >/dev/null 2>&1 && \
 k create -f - >/dev/null 2>&1 <<<'{"apiVersion":"v1","kind":"Service","metadata":{"name":"web"},"spec":{"ports":[{"port":80,"targetPort":8080}]}}' && \
   k get svc web -o jsonpath='{.spec.clusterIP}' | grep -qE '^10\.43\.' && pass "ClusterIP allocated" || fail "service create"
 
+# an authenticated user without RBAC grants is forbidden (client cert signed by the client CA)
+TLS=$WORK/data/server/tls
+printf 'extendedKeyUsage=clientAuth\n' >"$WORK/cli.ext"
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/jane.key" -out "$WORK/jane.csr" \
+  -subj "/O=dev/CN=jane" 2>/dev/null && \
+openssl x509 -req -in "$WORK/jane.csr" -CA "$TLS/client-ca.crt" -CAkey "$TLS/client-ca.key" -CAcreateserial \
+  -days 1 -extfile "$WORK/cli.ext" -out "$WORK/jane.crt" 2>/dev/null
+k config set-credentials jane --client-certificate="$WORK/jane.crt" --client-key="$WORK/jane.key" --embed-certs >/dev/null
+out=$(k --user jane get secrets 2>&1)
+echo "$out" | grep -q 'secrets is forbidden: User "jane" cannot list resource "secrets"' && pass "403 for a user without grants" || fail "403: $out"
+
 # errors straight from the API
 server=$(k config view -o jsonpath='{.clusters[0].cluster.server}')
 code=$(curl -sk -o "$WORK/anon.json" -w '%{http_code}' "$server/api/v1/namespaces")
