@@ -6,6 +6,7 @@
 
 #include "codec.h"
 #include "reviews.h"
+#include "scale.h"
 #include "context.h"
 #include "object/meta.h"
 #include "object/patch.h"
@@ -706,9 +707,10 @@ http::Response handle_resource(ApiContext& ctx, ResourceRequest& req) {
   const std::string& v = req.verb;
   if (!t.stored) return handle_review(ctx, req);
   if (req.subresource.empty() && !t.has_verb(v)) throw method_not_supported(t.group, t.resource, v);
-  if (!req.subresource.empty() && req.subresource != "status")
-    throw ApiError(404, "NotFound", "the server could not find the requested resource");
   if (!req.subresource.empty() && !t.has_subresource(req.subresource))
+    throw ApiError(404, "NotFound", "the server could not find the requested resource");
+  if (req.subresource == "scale") return handle_scale(ctx, req);
+  if (!req.subresource.empty() && req.subresource != "status")
     throw ApiError(404, "NotFound", "the server could not find the requested resource");
   if (v == "get") return handle_get(ctx, req);
   if (v == "list") return handle_list(ctx, req);

@@ -94,6 +94,28 @@ k delete cm cm1 >/dev/null 2>&1 && pass "delete" || fail "delete"
 out=$(k get cm cm1 2>&1) && fail "get after delete succeeded"
 echo "$out" | grep -q 'configmaps "cm1" not found' && pass "404 NotFound" || fail "404: $out"
 
+# a workload from apply, scaled through the scale subresource
+cat >"$WORK/deploy.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: scaled
+spec:
+  selector:
+    matchLabels: {app: scaled}
+  template:
+    metadata:
+      labels: {app: scaled}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.25
+YAML
+k apply -f "$WORK/deploy.yaml" >/dev/null 2>&1 && k scale deployment scaled --replicas=3 >/dev/null 2>&1 && \
+  [ "$(k get deploy scaled -o jsonpath='{.spec.replicas}/{.metadata.generation}')" = "3/2" ] && \
+  k get deploy scaled | grep -qE '^scaled +0/3 +0 +0 ' && pass "apply + scale deployment" || \
+  fail "scale: $(k get deploy scaled -o yaml 2>&1 | head -30)"
+
 # namespaces: create, put something in, delete with kubectl's default --wait
 k create -f - >/dev/null 2>&1 <<<'{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"scratch"}}'
 k -n scratch create -f - >/dev/null 2>&1 <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"inside"}}'
