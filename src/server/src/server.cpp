@@ -17,6 +17,9 @@
 #ifndef K3S_GIT_COMMIT
 #define K3S_GIT_COMMIT ""
 #endif
+#ifndef K3S_GIT_VERSION
+#define K3S_GIT_VERSION "v1.33.5+k3s1"
+#endif
 
 namespace k3s::server {
 
@@ -73,6 +76,7 @@ int run_server(const cli::ServerConfig& config) {
     api_options.service_cidr = config.service_cidr;
     api_options.service_node_port_range = config.service_node_port_range;
     api_options.git_commit = K3S_GIT_COMMIT;
+    api_options.git_version = K3S_GIT_VERSION;
     spdlog::info(
         "Running kube-apiserver --advertise-port={} --allow-privileged=true --anonymous-auth=false "
         "--authorization-mode=Node,RBAC --bind-address={} --client-ca-file={} --etcd-servers=unix://{} "
