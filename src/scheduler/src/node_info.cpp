@@ -8,6 +8,15 @@ namespace k3s::scheduler {
 
 namespace {
 
+std::string label_slot(const std::string& ns, const std::string& key, const std::string& value) {
+  std::string slot;
+  slot.reserve(ns.size() + key.size() + value.size() + 2);
+  slot.append(ns).push_back('\0');
+  slot.append(key).push_back('\0');
+  slot.append(value);
+  return slot;
+}
+
 const Json& field(const Json& obj, const char* key) {
   static const Json null_json;
   if (!obj.is_object()) return null_json;
@@ -83,9 +92,23 @@ void NodeInfo::add_pod(PodInfoPtr pod) {
   requested_.add(pod->requests.requests);
   non_zero_requested_.add(pod->requests.non_zero_requests);
   used_ports_.insert(used_ports_.end(), pod->host_ports.begin(), pod->host_ports.end());
+  if (!pod->controller_uid.empty() && !pod->terminating) controller_counts_[pod->controller_uid]++;
+  if (!pod->terminating) {
+    for (const auto& [k, v] : pod->labels) label_counts_[label_slot(pod->namespace_, k, v)]++;
+  }
   if (pod->has_affinity()) pods_with_affinity_.push_back(pod);
   if (!pod->required_anti_affinity.empty()) pods_with_anti_affinity_.push_back(pod);
   pods_.push_back(std::move(pod));
+}
+
+int NodeInfo::pods_of_controller(const std::string& controller_uid) const {
+  auto it = controller_counts_.find(controller_uid);
+  return it == controller_counts_.end() ? 0 : it->second;
+}
+
+int NodeInfo::pods_with_label(const std::string& ns, const std::string& key, const std::string& value) const {
+  auto it = label_counts_.find(label_slot(ns, key, value));
+  return it == label_counts_.end() ? 0 : it->second;
 }
 
 bool NodeInfo::remove_pod(const std::string& uid) {
@@ -93,6 +116,16 @@ bool NodeInfo::remove_pod(const std::string& uid) {
   if (it == pods_.end()) return false;
   PodInfoPtr pod = *it;
   pods_.erase(it);
+  if (!pod->controller_uid.empty() && !pod->terminating) {
+    auto cit = controller_counts_.find(pod->controller_uid);
+    if (cit != controller_counts_.end() && --cit->second <= 0) controller_counts_.erase(cit);
+  }
+  if (!pod->terminating) {
+    for (const auto& [k, v] : pod->labels) {
+      auto lit = label_counts_.find(label_slot(pod->namespace_, k, v));
+      if (lit != label_counts_.end() && --lit->second <= 0) label_counts_.erase(lit);
+    }
+  }
   erase_uid(pods_with_affinity_, uid);
   erase_uid(pods_with_anti_affinity_, uid);
   requested_.subtract(pod->requests.requests);

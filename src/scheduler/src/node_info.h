@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -54,6 +55,12 @@ class NodeInfo {
   const Resources& requested() const { return requested_; }
   const Resources& non_zero_requested() const { return non_zero_requested_; }
   const std::vector<HostPort>& used_ports() const { return used_ports_; }
+  // Live (not terminating) pods here owned by the controller with this uid: the default
+  // spreading asks this for every node and every pod, so it is kept as a count.
+  int pods_of_controller(const std::string& controller_uid) const;
+  // Live pods in `ns` whose label `key` equals `value` (the common spread selector
+  // "app=x" is answered from this count instead of a scan).
+  int pods_with_label(const std::string& ns, const std::string& key, const std::string& value) const;
 
   void add_pod(PodInfoPtr pod);
   // Returns false when no pod with that uid is here.
@@ -75,6 +82,8 @@ class NodeInfo {
   Resources requested_;
   Resources non_zero_requested_;
   std::vector<HostPort> used_ports_;
+  std::map<std::string, int> controller_counts_;
+  std::unordered_map<std::string, int> label_counts_;  // "ns\0key\0value"
 };
 
 }  // namespace k3s::scheduler

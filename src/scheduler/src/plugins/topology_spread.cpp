@@ -31,9 +31,21 @@ bool node_included(const SpreadConstraint& c, const PodInfo& pod, const NodeInfo
   return true;
 }
 
-std::int64_t count_matching(const std::vector<PodInfoPtr>& pods, const PodMatcher& matcher) {
+std::int64_t count_matching(const NodeInfo& node, const PodMatcher& matcher) {
+  // Controller uids are unique cluster-wide, so the namespace check is implied.
+  if (!matcher.selector) return matcher.controller_uid.empty() ? 0 : node.pods_of_controller(matcher.controller_uid);
+  const auto& reqs = matcher.selector->requirements();
+  if (reqs.size() == 1 && !matcher.selector->is_nothing()) {
+    using Op = object::labels::Operator;
+    const auto& r = reqs.front();
+    if (r.op() == Op::equals || r.op() == Op::double_equals || r.op() == Op::in) {
+      std::int64_t n = 0;
+      for (const auto& v : r.values()) n += node.pods_with_label(matcher.namespace_, r.key(), v);
+      return n;
+    }
+  }
   std::int64_t n = 0;
-  for (const auto& p : pods) {
+  for (const auto& p : node.pods()) {
     if (matcher.matches(*p)) ++n;
   }
   return n;
@@ -85,7 +97,7 @@ class PodTopologySpread final : public PreFilterPlugin, public FilterPlugin, pub
       for (std::size_t i = 0; i < s->constraints.size(); ++i) {
         const auto& c = s->constraints[i];
         if (!node_included(c, pod, *node)) continue;
-        s->counts[i][node->labels().at(c.topology_key)] += count_matching(node->pods(), c.matcher);
+        s->counts[i][node->labels().at(c.topology_key)] += count_matching(*node, c.matcher);
       }
     }
     s->recompute_min();
@@ -172,7 +184,7 @@ class PodTopologySpread final : public PreFilterPlugin, public FilterPlugin, pub
           auto label = node->labels().find(c.topology_key);
           if (label == node->labels().end()) continue;
           auto it = s->counts[i].find(label->second);
-          if (it != s->counts[i].end()) it->second += count_matching(node->pods(), c.matcher);
+          if (it != s->counts[i].end()) it->second += count_matching(*node, c.matcher);
         }
       }
     }
@@ -189,7 +201,7 @@ class PodTopologySpread final : public PreFilterPlugin, public FilterPlugin, pub
       if (label == node.labels().end()) continue;
       std::int64_t count = 0;
       if (c.topology_key == kLabelHostname) {
-        count = count_matching(node.pods(), c.matcher);
+        count = count_matching(node, c.matcher);
       } else if (auto it = s->counts[i].find(label->second); it != s->counts[i].end()) {
         count = it->second;
       }
