@@ -180,3 +180,31 @@ TEST_F(ZonedCluster, TopologySpreadScheduleAnywayPrefersEmptierDomain) {
 
 }  // namespace
 }  // namespace k3s::scheduler
+
+namespace k3s::scheduler {
+namespace {
+
+// Selectors the per-node label counts cannot answer (expressions, several requirements)
+// are counted by scanning; both paths must agree.
+TEST(TopologySpreadCounting, ExpressionSelectorsMatchLabelSelectors) {
+  for (bool expressions : {false, true}) {
+    Harness h;
+    h.add_node(testing::node("a1", {.labels = {{"topology.kubernetes.io/zone", "a"}}}));
+    h.add_node(testing::node("b1", {.labels = {{"topology.kubernetes.io/zone", "b"}}}));
+    h.add_pod(testing::pod("w0", {.labels = {{"app", "web"}, {"tier", "x"}}, .node_name = "a1"}));
+    h.add_pod(testing::pod("other", {.labels = {{"app", "db"}}, .node_name = "b1"}));
+    Json selector = expressions ? Json::parse(R"({"matchExpressions": [{"key": "app", "operator": "In", "values": ["web"]},
+                                                                       {"key": "tier", "operator": "Exists"}]})")
+                                : Json::parse(R"({"matchLabels": {"app": "web"}})");
+    Json spec = {{"topologySpreadConstraints",
+                  Json::array({{{"maxSkew", 1},
+                                {"topologyKey", "topology.kubernetes.io/zone"},
+                                {"whenUnsatisfiable", "DoNotSchedule"},
+                                {"labelSelector", selector}}})}};
+    EXPECT_EQ(h.schedule(testing::pod("w1", {.labels = {{"app", "web"}, {"tier", "x"}}, .extra_spec = spec})).node, "b1")
+        << "expressions=" << expressions;
+  }
+}
+
+}  // namespace
+}  // namespace k3s::scheduler

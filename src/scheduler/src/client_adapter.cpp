@@ -1,18 +1,16 @@
 // The scheduler on the project's API client: a ClusterWriter that writes bindings,
-// status, deletions and Events, and list+watch feeds that deliver objects to the
-// Scheduler's handlers. (The feeds are plain reflectors; when src/client grows shared
-// informers they can replace them without touching the Scheduler.)
+// status and deletions (Events through the client's EventRecorder), and shared informers
+// that deliver objects to the Scheduler's handlers.
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <functional>
-#include <map>
-#include <thread>
+#include <memory>
 
 #include <spdlog/spdlog.h>
 
 #include "client/client.h"
 #include "client/errors.h"
+#include "client/events.h"
+#include "client/informer.h"
 #include "object/meta.h"
 #include "scheduler/scheduler.h"
 
@@ -41,7 +39,7 @@ const Json* find_condition(const Json& pod, const std::string& type) {
 class ClientWriter final : public ClusterWriter {
  public:
   ClientWriter(client::Client& client, std::string scheduler_name)
-      : client_(client), scheduler_name_(std::move(scheduler_name)) {}
+      : client_(client), scheduler_name_(std::move(scheduler_name)), recorder_(client, scheduler_name_) {}
 
   void bind(const Json& pod, const std::string& node) override {
     Json binding = {{"apiVersion", "v1"},
@@ -114,109 +112,25 @@ class ClientWriter final : public ClusterWriter {
 
   void record_event(const Json& pod, const std::string& type, const std::string& reason,
                     const std::string& message) override {
-    auto now = object::now();
-    char suffix[32];
-    std::snprintf(suffix, sizeof suffix, "%llx",
-                  static_cast<unsigned long long>(now.time_since_epoch().count()) * 1000ULL);
-    Json event = {{"apiVersion", "v1"},
-                  {"kind", "Event"},
-                  {"metadata", {{"name", object::name_of(pod) + "." + suffix}, {"namespace", object::namespace_of(pod)}}},
-                  {"involvedObject",
-                   {{"apiVersion", "v1"},
-                    {"kind", "Pod"},
-                    {"namespace", object::namespace_of(pod)},
-                    {"name", object::name_of(pod)},
-                    {"uid", object::uid_of(pod)},
-                    {"resourceVersion", object::resource_version_of(pod)}}},
-                  {"reason", reason},
-                  {"message", message},
-                  {"type", type},
-                  {"source", {{"component", scheduler_name_}}},
-                  {"reportingComponent", scheduler_name_},
-                  {"reportingInstance", scheduler_name_},
-                  {"action", reason == "Scheduled" ? "Binding" : "Scheduling"},
-                  {"count", 1},
-                  {"firstTimestamp", object::format_time(now)},
-                  {"lastTimestamp", object::format_time(now)},
-                  {"eventTime", nullptr}};
-    client_.create(res::kEvents, event);
+    recorder_.event(pod, type, reason, message);
   }
 
  private:
   client::Client& client_;
   std::string scheduler_name_;
+  client::EventRecorder recorder_;  // aggregates repeats as kube's recorder does
 };
 
 using Handler = std::function<void(const Json&)>;
 
-// List, then watch from the list's resourceVersion; relist after a 410 or any error,
-// delivering deletions for objects that vanished in between.
-void reflect(client::Client& client, const client::GroupVersionResource& gvr, const Handler& on_upsert,
-             const Handler& on_delete, std::stop_token stop) {
-  std::map<std::string, Json> known;  // uid -> last object delivered
-  auto backoff = std::chrono::milliseconds(500);
-  while (!stop.stop_requested()) {
-    try {
-      Json list = client.list(gvr, "");
-      std::string rv = field(field(list, "metadata"), "resourceVersion").is_string()
-                           ? field(field(list, "metadata"), "resourceVersion").get<std::string>()
-                           : "";
-      std::map<std::string, Json> seen;
-      if (const Json& items = field(list, "items"); items.is_array()) {
-        for (const Json& item : items) {
-          Json obj = item;
-          if (!obj.contains("kind")) {
-            obj["kind"] = field(list, "kind").is_string() && field(list, "kind").get<std::string>().size() > 4
-                              ? field(list, "kind").get<std::string>().substr(0, field(list, "kind").get<std::string>().size() - 4)
-                              : "";
-          }
-          on_upsert(obj);
-          seen[object::uid_of(obj)] = std::move(obj);
-        }
-      }
-      for (const auto& [uid, obj] : known) {
-        if (!seen.count(uid)) on_delete(obj);
-      }
-      known = std::move(seen);
-      backoff = std::chrono::milliseconds(500);
-
-      while (!stop.stop_requested()) {
-        client::ListOptions opts;
-        opts.resource_version = rv;
-        opts.allow_watch_bookmarks = true;
-        opts.timeout_seconds = 300;
-        auto watch = client.watch(gvr, "", opts);
-        std::stop_callback cancel(stop, [&] { watch->stop(); });
-        bool relist = false;
-        while (auto ev = watch->next()) {
-          using Type = client::WatchEvent::Type;
-          if (ev->type == Type::error) {
-            relist = true;
-            break;
-          }
-          if (auto v = field(field(ev->object, "metadata"), "resourceVersion"); v.is_string()) rv = v.get<std::string>();
-          if (ev->type == Type::bookmark) continue;
-          const std::string uid = object::uid_of(ev->object);
-          if (ev->type == Type::deleted) {
-            known.erase(uid);
-            on_delete(ev->object);
-          } else {
-            known[uid] = ev->object;
-            on_upsert(ev->object);
-          }
-        }
-        if (relist) break;
-      }
-    } catch (const std::exception& e) {
-      if (stop.stop_requested()) break;
-      spdlog::warn("scheduler: watching {}: {} (retrying)", gvr.group_resource(), e.what());
-      std::mutex m;
-      std::condition_variable_any cv;
-      std::unique_lock lock(m);
-      cv.wait_for(lock, stop, backoff, [] { return false; });
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(30000));
-    }
-  }
+client::EventHandlers handlers(Handler upsert, Handler remove) {
+  client::EventHandlers h;
+  h.on_add = [upsert](const client::ObjectPtr& o) { upsert(*o); };
+  h.on_update = [upsert](const client::ObjectPtr&, const client::ObjectPtr& o) { upsert(*o); };
+  h.on_delete = [remove](const client::DeletedObject& d) {
+    if (d.object) remove(*d.object);
+  };
+  return h;
 }
 
 }  // namespace
@@ -246,18 +160,17 @@ void run_with_client(client::Client& client, SchedulerOptions options, std::stop
       {res::kNodes, [&](const Json& o) { s.on_node(o); }, [&](const Json& o) { s.on_node_deleted(o); }},
       {res::kPods, [&](const Json& o) { s.on_pod(o); }, [&](const Json& o) { s.on_pod_deleted(o); }},
   };
-  std::vector<std::jthread> threads;
+  // Cluster-wide objects first, so pods meet the nodes and claims they need.
+  std::vector<std::unique_ptr<client::SharedInformer>> informers;
   for (const auto& f : feeds) {
-    threads.emplace_back([&client, f, stop](std::stop_token own) {
-      std::stop_source both;
-      std::stop_callback a(stop, [&] { both.request_stop(); });
-      std::stop_callback b(own, [&] { both.request_stop(); });
-      reflect(client, f.gvr, f.upsert, f.remove, both.get_token());
-    });
+    auto informer = std::make_unique<client::SharedInformer>(client, f.gvr);
+    informer->add_event_handler(handlers(f.upsert, f.remove));
+    informer->start();
+    if (f.gvr == res::kNodes) informer->wait_for_sync(std::chrono::seconds(30));
+    informers.push_back(std::move(informer));
   }
   scheduler.run(stop);
-  for (auto& t : threads) t.request_stop();
-  threads.clear();  // joins
+  for (auto& informer : informers) informer->stop();
 }
 
 }  // namespace k3s::scheduler
