@@ -144,10 +144,6 @@ void LeaderElector::release() {
 }
 
 void LeaderElector::run() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = false;
-  }
   std::string last_reported;
   auto report_leader = [&] {
     std::string holder = leader();

@@ -44,9 +44,9 @@ class LeaderElector {
   ~LeaderElector();
 
   // Blocks: waits to acquire the Lease, leads until leadership is lost or stop() is
-  // called, then returns (a caller that wants to lead again calls run() again).
+  // called, then returns. After a loss, run() may be called again to stand again.
   void run();
-  // Thread-safe; makes run() return.
+  // Thread-safe and final: makes run() return now and any later run() return at once.
   void stop();
 
   bool is_leader() const { return leading_; }
