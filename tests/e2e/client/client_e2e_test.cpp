@@ -257,6 +257,26 @@ TEST_F(ClientE2E, ConfigMapCrudPatchAndErrors) {
     EXPECT_EQ(e.message(), "configmaps \"crud\" not found");
   }
 
+  // Delete preconditions and delete-collection by label.
+  Json guarded = client.create(resources::kConfigMaps, config_map(ns, "guarded"));
+  try {
+    client.remove(resources::kConfigMaps, ns, "guarded", DeleteOptions{.precondition_uid = "not-the-uid"});
+    FAIL() << "delete with a wrong uid precondition succeeded";
+  } catch (const ApiError& e) {
+    EXPECT_TRUE(e.is_conflict()) << e.reason() << ": " << e.what();
+  }
+  client.remove(resources::kConfigMaps, ns, "guarded",
+                DeleteOptions{.precondition_uid = guarded["metadata"]["uid"].get<std::string>()});
+  for (int i = 0; i < 3; ++i) {
+    Json cm = config_map(ns, "bulk-" + std::to_string(i));
+    cm["metadata"]["labels"]["bulk"] = "yes";
+    client.create(resources::kConfigMaps, cm);
+  }
+  client.delete_collection(resources::kConfigMaps, ns, ListOptions{.label_selector = "bulk=yes"});
+  EXPECT_TRUE(eventually([&] {
+    return client.list(resources::kConfigMaps, ns, ListOptions{.label_selector = "bulk=yes"})["items"].empty();
+  }));
+
   auto version = client.raw("GET", "/version");
   EXPECT_EQ(version.status, 200);
   EXPECT_NE(version.body.find("gitVersion"), std::string::npos);
