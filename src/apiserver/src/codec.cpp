@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "protobuf_codec.h"
 #include "status.h"
 
 namespace k3s::apiserver {
@@ -120,6 +121,7 @@ Json decode_body(const std::string& body, const std::string& content_type, std::
   std::string media = lower(content_type.substr(0, content_type.find(';')));
   media.erase(std::remove(media.begin(), media.end(), ' '), media.end());
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) throw bad_request("the request body is empty");
+  if (media == protobuf::kMediaType) return protobuf::decode_envelope(body);
   if (media == "application/yaml" || media == "application/apply-patch+yaml" || media == "text/yaml") {
     try {
       YAML::Node node = YAML::Load(body);

@@ -3,6 +3,7 @@
 // computed from the caller's identity and the authorizer.
 #include "reviews.h"
 
+#include "codec.h"
 #include "object/meta.h"
 #include "status.h"
 
@@ -38,9 +39,10 @@ Attributes attributes_from_spec(const Json& spec, const UserInfo& user, const st
   return a;
 }
 
-Json decode(const std::string& body) {
-  Json obj = Json::parse(body, nullptr, false);
-  if (obj.is_discarded() || !obj.is_object()) throw bad_request("error decoding the review request body");
+Json decode(const std::string& body, const std::string& content_type) {
+  std::vector<std::string> duplicates;
+  Json obj = decode_body(body, content_type, duplicates);
+  if (!obj.is_object()) throw bad_request("error decoding the review request body");
   if (!obj.contains("spec") || !obj["spec"].is_object()) obj["spec"] = Json::object();
   return obj;
 }
@@ -50,7 +52,7 @@ Json decode(const std::string& body) {
 http::Response handle_review(ApiContext& ctx, ResourceRequest& req) {
   const auto& t = *req.type;
   if (req.verb != "create") throw method_not_supported(t.group, t.resource, req.verb);
-  Json obj = decode(req.http->body);
+  Json obj = decode(req.http->body, req.http->headers.get("Content-Type"));
   obj["apiVersion"] = t.api_version();
   obj["kind"] = t.kind;
   if (!obj.contains("metadata") || !obj["metadata"].is_object()) obj["metadata"] = Json::object();
