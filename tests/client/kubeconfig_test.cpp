@@ -364,3 +364,16 @@ TEST(Kubeconfig, FromCertificates) {
   EXPECT_EQ(config.cert_file, "/tls/client-admin.crt");
   EXPECT_EQ(config.key_file, "/tls/client-admin.key");
 }
+
+TEST(Kubeconfig, OddShapesAreIgnoredOrRejectedCleanly) {
+  for (const char* text : {"clusters: \"string\"\n", "clusters:\n- 1\n- [a]\n- {name: x, cluster: [1]}\n",
+                           "current-context: [a, b]\n", "users: {a: b}\n", "- a\n- b\n", "42\n", "",
+                           "contexts:\n- name: c\n  context: {cluster: {nested: map}}\n"}) {
+    try {
+      Kubeconfig config = Kubeconfig::parse(text, "odd.yaml");
+      EXPECT_TRUE(config.current_context.empty()) << text;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.kind(), ConfigErrorKind::load) << text;
+    }
+  }
+}
