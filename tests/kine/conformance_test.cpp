@@ -356,13 +356,14 @@ TEST_P(StoreConformance, TxnCompares) {
   put("/x/r/2", "c");
   EXPECT_FALSE(check(range_cmp));
 
-  // Several operations, and a nested txn, apply together; the delete sees the put before it.
+  // Several operations, and a nested txn, apply together.
+  put("/x/m/0", "doomed");
   TxnRequest multi;
   PutRequest p1;
   p1.key = "/x/m/1";
   p1.value = "1";
   DeleteRangeRequest d1;
-  d1.key = "/x/m/1";
+  d1.key = "/x/m/0";
   auto nested = std::make_shared<TxnRequest>();
   nested->compare = {cmp("/x/k", Compare::Target::value, Compare::Result::equal, 0, "v2")};
   nested->success = {put_op("/x/m/2", "nested")};
@@ -373,7 +374,20 @@ TEST_P(StoreConformance, TxnCompares) {
   EXPECT_EQ(std::get<DeleteRangeResponse>(result.responses[1]).deleted, 1);
   EXPECT_TRUE(std::get<std::shared_ptr<TxnResponse>>(result.responses[2])->succeeded);
   EXPECT_EQ(std::get<RangeResponse>(result.responses[3]).kvs.at(0).value, "nested");
-  EXPECT_TRUE(get("/x/m/1").kvs.empty());
+  EXPECT_TRUE(get("/x/m/0").kvs.empty());
+  EXPECT_EQ(get("/x/m/1").kvs.at(0).value, "1");
+
+  // As etcd: one branch may not write a key twice, nor put a key its deletes cover.
+  TxnRequest twice;
+  twice.success = {put_op("/x/d/1", "a"), put_op("/x/d/1", "b")};
+  EXPECT_EQ(error_of([&] { store_->txn(twice); }), Errc::invalid_argument);
+  TxnRequest put_then_delete;
+  DeleteRangeRequest covering;
+  covering.key = "/x/d/";
+  covering.range_end = prefix_end("/x/d/");
+  put_then_delete.success = {put_op("/x/d/1", "a"), RequestOp(covering)};
+  EXPECT_EQ(error_of([&] { store_->txn(put_then_delete); }), Errc::invalid_argument);
+  EXPECT_TRUE(get("/x/d/1").kvs.empty());
 
   // A failing operation (value too large) undoes the whole txn.
   int64_t before = store_->current_revision();

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "log/reads.h"
+#include "log/txn_check.h"
 
 namespace k3s::kine::log {
 namespace {
@@ -108,6 +109,7 @@ DeleteRangeResponse LogStore::delete_range(const DeleteRangeRequest& req) {
 }
 
 TxnResponse LogStore::txn(const TxnRequest& req) {
+  k3s::kine::check_txn_keys(req);
   return write<TxnResponse>([&](Mutations& m) { return m.txn(req); });
 }
 
