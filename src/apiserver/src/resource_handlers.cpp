@@ -6,6 +6,7 @@
 
 #include "codec.h"
 #include "reviews.h"
+#include "binding.h"
 #include "scale.h"
 #include "context.h"
 #include "object/meta.h"
@@ -710,6 +711,7 @@ http::Response handle_resource(ApiContext& ctx, ResourceRequest& req) {
   if (!req.subresource.empty() && !t.has_subresource(req.subresource))
     throw ApiError(404, "NotFound", "the server could not find the requested resource");
   if (req.subresource == "scale") return handle_scale(ctx, req);
+  if (req.subresource == "binding" && t.kind == "Pod") return handle_binding(ctx, req);
   if (!req.subresource.empty() && req.subresource != "status")
     throw ApiError(404, "NotFound", "the server could not find the requested resource");
   if (v == "get") return handle_get(ctx, req);

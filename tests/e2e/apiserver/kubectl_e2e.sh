@@ -138,6 +138,15 @@ k config set-credentials jane --client-certificate="$WORK/jane.crt" --client-key
 out=$(k --user jane get secrets 2>&1)
 echo "$out" | grep -q 'secrets is forbidden: User "jane" cannot list resource "secrets"' && pass "403 for a user without grants" || fail "403: $out"
 
+# pods/binding: what the scheduler uses to place a pod; a second binding is a conflict
+k create -f - >/dev/null <<<'{"apiVersion":"v1","kind":"Pod","metadata":{"name":"bindme"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}'
+binding='{"apiVersion":"v1","kind":"Binding","metadata":{"name":"bindme"},"target":{"apiVersion":"v1","kind":"Node","name":"node-a"}}'
+k create --raw /api/v1/namespaces/default/pods/bindme/binding -f - <<<"$binding" | grep -q '"Success"' && pass "binding created" || fail "binding"
+[ "$(k get pod bindme -o jsonpath='{.spec.nodeName}/{.status.conditions[?(@.type=="PodScheduled")].status}')" = "node-a/True" ] \
+  && pass "bound pod has nodeName and PodScheduled" || fail "bound pod: $(k get pod bindme -o json 2>&1 | head -40)"
+out=$(k create --raw /api/v1/namespaces/default/pods/bindme/binding -f - <<<"$binding" 2>&1) && fail "second binding succeeded"
+echo "$out" | grep -q 'already assigned to node "node-a"' && pass "second binding 409" || fail "second binding: $out"
+
 # errors straight from the API
 server=$(k config view -o jsonpath='{.clusters[0].cluster.server}')
 code=$(curl -sk -o "$WORK/anon.json" -w '%{http_code}' "$server/api/v1/namespaces")
@@ -149,13 +158,67 @@ echo "$out" | grep -qi 'BadRequest\|error decoding\|400' && pass "malformed body
 out=$(k get --raw /version 2>&1)
 echo "$out" | grep -q '"gitVersion": *"v1.33' && pass "/version" || fail "/version: $out"
 
-# kubectl's generators use the typed clients; before 1.31 they send JSON bodies.
-# (1.31+ send protobuf, which this server does not decode yet.)
-if "$KUBECTL" version --client -o json | grep -q '"minor": *"2[0-9]"'; then
-  k create configmap generated --from-literal=k=v >/dev/null 2>&1 && \
-    [ "$(k get cm generated -o jsonpath='{.data.k}')" = v ] && pass "create configmap generator" || fail "create configmap generator"
-  k create deployment web --image=nginx:1.25 >/dev/null 2>&1 && \
-    k get deploy web | grep -qE '^web +0/1 +0 +0 ' && pass "create deployment generator + table" || fail "deployment: $(k get deploy web 2>&1)"
+# kubectl's generators use the typed clients: before 1.31 they send JSON bodies, from 1.31 on
+# protobuf (application/vnd.kubernetes.protobuf), so both encodings are exercised here.
+expect() {  # expect <description> <wanted> <command...>
+  local what=$1 want=$2 got
+  shift 2
+  got=$("$@" 2>&1)
+  [ "$got" = "$want" ] && pass "$what" || fail "$what: wanted '$want', got '$got'"
+}
+created() {  # created <description> <kubectl create args...>
+  local what=$1 out
+  shift
+  out=$(k create "$@" 2>&1) && pass "create $what" || fail "create $what: $out"
+}
+created "configmap generator" configmap generated --from-literal=k=v
+expect "configmap generator data" v k get cm generated -o jsonpath='{.data.k}'
+created "secret generic" secret generic gensecret --from-literal=password=s3cr3t
+expect "secret data is base64" 'czNjcjN0/Opaque' k get secret gensecret -o jsonpath='{.data.password}/{.type}'
+created "namespace" namespace genns
+expect "namespace active" Active k get ns genns -o jsonpath='{.status.phase}'
+created "deployment" deployment web --image=nginx:1.25 --replicas=2 --port=8080
+expect "deployment spec" '2/nginx:1.25/8080/web' \
+  k get deploy web -o jsonpath='{.spec.replicas}/{.spec.template.spec.containers[0].image}/{.spec.template.spec.containers[0].ports[0].containerPort}/{.spec.selector.matchLabels.app}'
+k get deploy web | grep -qE '^web +0/2 +0 +0 ' && pass "deployment table" || fail "deployment table: $(k get deploy web 2>&1)"
+created "deployment with zero replicas" deployment idle --image=busybox --replicas=0
+expect "zero replicas survive" 0 k get deploy idle -o jsonpath='{.spec.replicas}'
+created "service clusterip" service clusterip gensvc --tcp=80:8080
+expect "service ports" '80/8080/TCP/ClusterIP' \
+  k get svc gensvc -o jsonpath='{.spec.ports[0].port}/{.spec.ports[0].targetPort}/{.spec.ports[0].protocol}/{.spec.type}'
+k get svc gensvc -o jsonpath='{.spec.clusterIP}' | grep -qE '^10\.43\.' && pass "generated service ClusterIP" || fail "generated service ClusterIP"
+created "serviceaccount" serviceaccount gensa
+expect "serviceaccount" serviceaccount/gensa k get sa gensa -o name
+created "job" job genjob --image=busybox -- echo hi
+expect "job pod template" 'busybox/echo hi/Never' \
+  k get job genjob -o jsonpath='{.spec.template.spec.containers[0].image}/{.spec.template.spec.containers[0].command[*]}/{.spec.template.spec.restartPolicy}'
+created "cronjob" cronjob gencron --image=busybox --schedule='*/5 * * * *'
+expect "cronjob schedule" '*/5 * * * */busybox' \
+  k get cronjob gencron -o jsonpath='{.spec.schedule}/{.spec.jobTemplate.spec.template.spec.containers[0].image}'
+created "role" role genrole --verb=get --verb=list --resource=pods
+expect "role rules" 'get list/pods/' k get role genrole -o jsonpath='{.rules[0].verbs[*]}/{.rules[0].resources[0]}/{.rules[0].apiGroups[0]}'
+created "rolebinding" rolebinding genrb --role=genrole --user=jane
+expect "rolebinding" 'Role/genrole/User/jane' \
+  k get rolebinding genrb -o jsonpath='{.roleRef.kind}/{.roleRef.name}/{.subjects[0].kind}/{.subjects[0].name}'
+created "clusterrole" clusterrole gencr --verb=list --resource=nodes
+expect "clusterrole rules" 'list/nodes' k get clusterrole gencr -o jsonpath='{.rules[0].verbs[0]}/{.rules[0].resources[0]}'
+created "clusterrolebinding" clusterrolebinding gencrb --clusterrole=gencr --group=devs
+expect "clusterrolebinding" 'ClusterRole/gencr/Group/devs' \
+  k get clusterrolebinding gencrb -o jsonpath='{.roleRef.kind}/{.roleRef.name}/{.subjects[0].kind}/{.subjects[0].name}'
+created "quota" quota genquota --hard=pods=10,cpu=2,memory=1Gi
+expect "quota hard limits" '10/2/1Gi' k get quota genquota -o jsonpath='{.spec.hard.pods}/{.spec.hard.cpu}/{.spec.hard.memory}'
+created "priorityclass" priorityclass genpc --value=1000 --description=generated
+expect "priorityclass" '1000/generated' k get priorityclass genpc -o jsonpath='{.value}/{.description}'
+created "pdb" pdb genpdb --selector=app=web --min-available=50%
+expect "pdb" '50%/web' k get pdb genpdb -o jsonpath='{.spec.minAvailable}/{.spec.selector.matchLabels.app}'
+created "ingress" ingress genin --rule='example.com/=web:80'
+expect "ingress rule" 'example.com/web/80' \
+  k get ingress genin -o jsonpath='{.spec.rules[0].host}/{.spec.rules[0].http.paths[0].backend.service.name}/{.spec.rules[0].http.paths[0].backend.service.port.number}'
+expect "auth can-i (SelfSubjectAccessReview)" yes k auth can-i get pods
+expect "auth can-i denied for jane" no k --user jane auth can-i get secrets
+if "$KUBECTL" auth whoami --help >/dev/null 2>&1; then
+  k auth whoami -o jsonpath='{.status.userInfo.username}' | grep -q . && pass "auth whoami (SelfSubjectReview)" || \
+    fail "auth whoami: $(k auth whoami 2>&1)"
 fi
 
 echo "failures: $failures"
