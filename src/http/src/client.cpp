@@ -193,7 +193,13 @@ bhttp::request<bhttp::string_body> build_request(const Url& url, const std::stri
   bool ipv6 = url.host.find(':') != std::string::npos;
   req.set(bhttp::field::host, (ipv6 ? "[" + url.host + "]" : url.host) + ":" + url.port);
   req.set(bhttp::field::user_agent, "k3s-cpp");
-  for (const auto& [name, value] : headers.fields()) req.insert(name, value);
+  // A caller's User-Agent replaces the default; other headers may repeat.
+  for (const auto& [name, value] : headers.fields()) {
+    if (iequals(name, "User-Agent"))
+      req.set(bhttp::field::user_agent, value);
+    else
+      req.insert(name, value);
+  }
   req.body() = body;
   req.keep_alive(true);
   req.prepare_payload();

@@ -9,6 +9,7 @@
 
 #include "apiserver/apiserver.h"
 #include "bootstrap.h"
+#include "control_plane.h"
 #include "http/server.h"
 #include "kine/server.h"
 #include "kine/store.h"
@@ -106,11 +107,13 @@ int run_server(const cli::ServerConfig& config) {
     write_admin_kubeconfig(config.write_kubeconfig, config.write_kubeconfig_mode.empty() ? "0600" : config.write_kubeconfig_mode,
                            listener.port(), certs);
     spdlog::info("Wrote kubeconfig {}", config.write_kubeconfig);
+    ControlPlane control_plane(config, certs, listener.port());
     spdlog::info("k3s is up and running");
 
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
     spdlog::info("Received {}; shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+    control_plane.stop();
     listener.stop();
     api->stop();
     etcd->shutdown();

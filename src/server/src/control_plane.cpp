@@ -1,0 +1,90 @@
+#include "control_plane.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <spdlog/spdlog.h>
+#include <string>
+#include <thread>
+
+#include "client/client.h"
+#include "client/kubeconfig.h"
+#include "client/leader_election.h"
+#include "object/meta.h"
+#include "scheduler/scheduler.h"
+
+namespace k3s::server {
+
+struct ControlPlane::Component {
+  std::string name;
+  std::unique_ptr<client::Client> client;
+  std::unique_ptr<client::LeaderElector> elector;
+  std::atomic<bool> stopping{false};
+  std::thread thread;
+};
+
+namespace {
+
+std::string candidate_identity() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return std::string(host) + "_" + object::new_uid();
+}
+
+}  // namespace
+
+ControlPlane::ControlPlane(const cli::ServerConfig& config, const ServerCerts& certs, int api_port) {
+  const std::string server = "https://127.0.0.1:" + std::to_string(api_port);
+  auto add = [&](std::string name, const std::string& cert, const std::string& key,
+                 std::function<void(client::Client&, std::stop_token)> lead) {
+    auto c = std::make_unique<Component>();
+    c->name = name;
+    c->client = std::make_unique<client::Client>(
+        client::config_from_certificates(server, certs.server_ca.cert_file, cert, key));
+    client::LeaderElectionConfig election;
+    election.lease_name = name;
+    election.identity = candidate_identity();
+    auto* raw_client = c->client.get();
+    election.on_started_leading = [name, raw_client, lead](std::stop_token stop) {
+      spdlog::info("{}: became leader", name);
+      lead(*raw_client, stop);
+    };
+    election.on_stopped_leading = [name] { spdlog::info("{}: leadership ended", name); };
+    c->elector = std::make_unique<client::LeaderElector>(*c->client, election);
+    auto* component = c.get();
+    // Stand again after a lost Lease (another server took over, or the API was unreachable).
+    c->thread = std::thread([component] {
+      while (!component->stopping) {
+        try {
+          component->elector->run();
+        } catch (const std::exception& e) {
+          spdlog::warn("{}: leader election: {}", component->name, e.what());
+        }
+        for (int i = 0; i < 20 && !component->stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+    components_.push_back(std::move(c));
+  };
+
+  if (!config.disable_scheduler) {
+    add("kube-scheduler", certs.scheduler_cert, certs.scheduler_key, [](client::Client& c, std::stop_token stop) {
+      scheduler::run_with_client(c, scheduler::SchedulerOptions{}, stop);
+    });
+  }
+}
+
+void ControlPlane::stop() {
+  for (auto& c : components_) {
+    c->stopping = true;
+    c->elector->stop();
+  }
+  for (auto& c : components_) {
+    if (c->thread.joinable()) c->thread.join();
+  }
+}
+
+ControlPlane::~ControlPlane() { stop(); }
+
+}  // namespace k3s::server

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The scheduler inside `k3s server`: pods are bound to a Ready node that fits them, and a
+# pod that fits nowhere gets PodScheduled=False with kube-scheduler's message. The Node is
+# created by the test (no agent), its Ready status patched through the status subresource.
+set -uo pipefail
+K3S=${1:?k3s binary}
+KUBECTL=${2:?kubectl binary}
+WORK=$(mktemp -d /tmp/k3s-e2e-scheduler.XXXXXX)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+KC=$WORK/kubeconfig
+SERVER_PID=""
+failures=0
+cleanup() {
+  [ -n "$SERVER_PID" ] && { kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
+  [ "$failures" -ne 0 ] && { echo "--- server log (tail)"; tail -30 "$WORK/log"; }
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
+# wait_for <description> <wanted> <command...>: polls up to 30 s
+wait_for() {
+  local what=$1 want=$2; shift 2
+  local got=""
+  for _ in $(seq 1 150); do
+    got=$("$@" 2>&1)
+    [ "$got" = "$want" ] && { pass "$what"; return 0; }
+    sleep 0.2
+  done
+  fail "$what: wanted '$want', got '$got'"
+}
+
+"$K3S" server --disable-agent --data-dir "$WORK/data" --https-listen-port "$PORT" \
+  --bind-address 127.0.0.1 --write-kubeconfig "$KC" >"$WORK/log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 200); do
+  [ -s "$KC" ] && k get ns >/dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { fail "server exited early"; exit 1; }
+  sleep 0.1
+done
+
+k apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Node
+metadata: {name: worker-1, labels: {kubernetes.io/hostname: worker-1}}
+YAML
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+k patch node worker-1 --subresource=status --type=merge -p "{\"status\":{\"capacity\":{\"cpu\":\"4\",\"memory\":\"8Gi\",\"pods\":\"110\"},\"allocatable\":{\"cpu\":\"4\",\"memory\":\"8Gi\",\"pods\":\"110\"},\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\",\"message\":\"ready\",\"lastHeartbeatTime\":\"$now\",\"lastTransitionTime\":\"$now\"}]}}" >/dev/null \
+  || fail "patch node status"
+
+k apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: fits}
+spec:
+  containers: [{name: c, image: busybox, resources: {requests: {cpu: "1"}}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: too-big}
+spec:
+  containers: [{name: c, image: busybox, resources: {requests: {cpu: "64"}}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other-scheduler}
+spec:
+  schedulerName: someone-else
+  containers: [{name: c, image: busybox}]
+YAML
+
+wait_for "pod bound to the node" worker-1 k get pod fits -o jsonpath='{.spec.nodeName}'
+wait_for "unschedulable pod condition" \
+  "False/Unschedulable/0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod." \
+  k get pod too-big -o jsonpath='{.status.conditions[?(@.type=="PodScheduled")].status}/{.status.conditions[?(@.type=="PodScheduled")].reason}/{.status.conditions[?(@.type=="PodScheduled")].message}'
+wait_for "Scheduled event" "Successfully assigned default/fits to worker-1" \
+  k get events --field-selector involvedObject.name=fits,reason=Scheduled -o jsonpath='{.items[0].message}'
+wait_for "scheduler holds its lease" 1 bash -c "'$KUBECTL' --kubeconfig '$KC' -n kube-system get lease kube-scheduler -o name | wc -l"
+[ -z "$(k get pod other-scheduler -o jsonpath='{.spec.nodeName}')" ] && pass "other schedulerName left alone" || fail "pod of another scheduler was bound"
+
+# A node with room appears: the waiting pod is retried on the node event, not by polling.
+k apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Node
+metadata: {name: big-1, labels: {kubernetes.io/hostname: big-1}}
+YAML
+k patch node big-1 --subresource=status --type=merge -p "{\"status\":{\"capacity\":{\"cpu\":\"128\",\"memory\":\"64Gi\",\"pods\":\"110\"},\"allocatable\":{\"cpu\":\"128\",\"memory\":\"64Gi\",\"pods\":\"110\"},\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\",\"message\":\"ready\",\"lastHeartbeatTime\":\"$now\",\"lastTransitionTime\":\"$now\"}]}}" >/dev/null
+wait_for "waiting pod placed once a node fits" big-1 k get pod too-big -o jsonpath='{.spec.nodeName}'
+
+[ "$failures" -eq 0 ] && echo "scheduler e2e: all passed" || echo "scheduler e2e: $failures failed"
+exit "$failures"
