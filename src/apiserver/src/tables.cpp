@@ -136,32 +136,32 @@ struct TypePrinter {
 };
 
 TypePrinter printer_for(const ResourceType& type) {
-  const Column name{"Name", "string", "name", "Name must be unique within a namespace.", 0};
-  const Column age{"Age", "string", "", "CreationTimestamp is a timestamp representing the server time when this object was created.", 0};
+  const Column name{"Name", "string", "name", "The object's name.", 0};
+  const Column age{"Age", "string", "", "Time since the object was created.", 0};
   const std::string k = type.group + "/" + type.kind;
   if (k == "/Namespace")
     return {{name, {"Status", "string", "", "The status of the namespace", 0}, age},
             [](const Json& o, const std::string& a) { return Row{object::name_of(o), str_or(o, "/status/phase", "Active"), a}; }};
   if (k == "/Pod")
     return {{name,
-             {"Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic.", 0},
-             {"Status", "string", "", "The aggregate status of the containers in this pod.", 0},
-             {"Restarts", "string", "", "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.", 0},
+             {"Ready", "string", "", "Ready containers out of all containers.", 0},
+             {"Status", "string", "", "Phase, or the reason a container is waiting or terminated.", 0},
+             {"Restarts", "string", "", "Container restarts summed over the pod.", 0},
              age,
-             {"IP", "string", "", "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.", 1},
-             {"Node", "string", "", "NodeName is a request to schedule this pod onto a specific node.", 1},
-             {"Nominated Node", "string", "", "nominatedNodeName is set only when this pod preempts other pods on the node.", 1},
-             {"Readiness Gates", "string", "", "If specified, all readiness gates will be evaluated for pod readiness.", 1}},
+             {"IP", "string", "", "The pod's IP address.", 1},
+             {"Node", "string", "", "The node the pod is bound to.", 1},
+             {"Nominated Node", "string", "", "The node chosen for the pod while it waits for preemption.", 1},
+             {"Readiness Gates", "string", "", "Readiness gates met out of those declared.", 1}},
             pod_row};
   if (k == "apps/Deployment")
     return {{name,
-             {"Ready", "string", "", "Number of the pod with ready state", 0},
-             {"Up-to-date", "string", "", "Total number of non-terminated pods targeted by this deployment that have the desired template spec.", 0},
-             {"Available", "string", "", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.", 0},
+             {"Ready", "string", "", "Ready pods out of desired replicas.", 0},
+             {"Up-to-date", "string", "", "Pods running the current template.", 0},
+             {"Available", "string", "", "Pods available to serve.", 0},
              age,
-             {"Containers", "string", "", "Names of each container in the template.", 1},
-             {"Images", "string", "", "Images referenced by each container in the template.", 1},
-             {"Selector", "string", "", "Label selector for pods.", 1}},
+             {"Containers", "string", "", "Container names of the pod template.", 1},
+             {"Images", "string", "", "Images of the pod template.", 1},
+             {"Selector", "string", "", "The label selector of the pods.", 1}},
             [](const Json& o, const std::string& a) {
               int64_t want = o.contains(Json::json_pointer("/spec/replicas")) ? int_at(o, "/spec/replicas") : 1;
               std::vector<std::string> names, images;
@@ -202,12 +202,12 @@ TypePrinter printer_for(const ResourceType& type) {
              {"Status", "string", "", "The status of the node", 0},
              {"Roles", "string", "", "The roles of the node", 0},
              age,
-             {"Version", "string", "", "Kubelet Version reported by the node.", 0},
-             {"Internal-IP", "string", "", "List of addresses reachable to the node.", 1},
-             {"External-IP", "string", "", "List of addresses reachable to the node.", 1},
-             {"OS-Image", "string", "", "OS Image reported by the node.", 1},
-             {"Kernel-Version", "string", "", "Kernel Version reported by the node.", 1},
-             {"Container-Runtime", "string", "", "Container Runtime Version reported by the node.", 1}},
+             {"Version", "string", "", "Kubelet version of the node.", 0},
+             {"Internal-IP", "string", "", "Address of the node.", 1},
+             {"External-IP", "string", "", "Address of the node.", 1},
+             {"OS-Image", "string", "", "Operating system image of the node.", 1},
+             {"Kernel-Version", "string", "", "Kernel version of the node.", 1},
+             {"Container-Runtime", "string", "", "Container runtime version of the node.", 1}},
             [](const Json& o, const std::string& a) {
               std::string internal = "<none>", external = "<none>";
               for (const auto& ad : o.value("status", Json::object()).value("addresses", Json::array())) {
@@ -219,8 +219,35 @@ TypePrinter printer_for(const ResourceType& type) {
                          str_or(o, "/status/nodeInfo/osImage", "<unknown>"), str_or(o, "/status/nodeInfo/kernelVersion", "<unknown>"),
                          str_or(o, "/status/nodeInfo/containerRuntimeVersion", "<unknown>")};
             }};
+  if (k == "/Event" || k == "events.k8s.io/Event") {
+    const bool core = k == "/Event";
+    return {{{"Last Seen", "string", "", "Time since the event was last seen.", 0},
+             {"Type", "string", "", "Normal or Warning.", 0},
+             {"Reason", "string", "", "Short machine-readable cause.", 0},
+             {"Object", "string", "", "The object the event is about.", 0},
+             {"Message", "string", "", "What happened.", 0},
+             {"Count", "integer", "", "How often the event was seen.", 1},
+             {"Name", "string", "name", "The event's name.", 1}},
+            [core](const Json& o, const std::string& a) {
+              const Json& regarding = core ? o.value("involvedObject", Json::object()) : o.value("regarding", Json::object());
+              std::string kind = regarding.value("kind", "");
+              for (auto& ch : kind) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+              std::string last = a;
+              for (const char* field : {"lastTimestamp", "eventTime", "deprecatedLastTimestamp"}) {
+                if (o.contains(field) && o[field].is_string() && !o[field].get<std::string>().empty()) {
+                  Json stamp = {{"metadata", {{"creationTimestamp", o[field]}}}};
+                  last = age_of(stamp, std::chrono::system_clock::now());
+                  break;
+                }
+              }
+              std::string message = core ? o.value("message", "") : o.value("note", "");
+              int64_t count = core ? o.value("count", 1) : o.value("deprecatedCount", 1);
+              return Row{last, o.value("type", ""), o.value("reason", ""), kind + "/" + regarding.value("name", ""), message,
+                         count, object::name_of(o)};
+            }};
+  }
   if (k == "/ServiceAccount")
-    return {{name, {"Secrets", "integer", "", "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.", 0}, age},
+    return {{name, {"Secrets", "integer", "", "Number of secrets listed on the account.", 0}, age},
             [](const Json& o, const std::string& a) { return Row{object::name_of(o), o.value("secrets", Json::array()).size(), a}; }};
   if (k == "apps/ReplicaSet")
     return {{name, {"Desired", "integer", "", "Number of desired pods.", 0}, {"Current", "integer", "", "Number of actually running pods.", 0},
@@ -230,7 +257,7 @@ TypePrinter printer_for(const ResourceType& type) {
               return Row{object::name_of(o), want, int_at(o, "/status/replicas"), int_at(o, "/status/readyReplicas"), a};
             }};
   if (k == "/Endpoints")
-    return {{name, {"Endpoints", "string", "", "Endpoints is the list of endpoints.", 0}, age},
+    return {{name, {"Endpoints", "string", "", "Addresses and ports of the endpoints.", 0}, age},
             [](const Json& o, const std::string& a) {
               std::vector<std::string> eps;
               for (const auto& s : o.value("subsets", Json::array()))
