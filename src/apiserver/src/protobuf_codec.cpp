@@ -12,6 +12,7 @@
 #include "k8s/api/authentication_v1.pb.h"
 #include "k8s/api/authorization_v1.pb.h"
 #include "k8s/api/autoscaling_v1.pb.h"
+#include "k8s/api/autoscaling_v2.pb.h"
 #include "k8s/api/batch_v1.pb.h"
 #include "k8s/api/core_v1.pb.h"
 #include "k8s/api/networking_v1.pb.h"
@@ -35,7 +36,7 @@ constexpr std::string_view kMetaPackage = "k8s.io.apimachinery.pkg.apis.meta.v1"
 // Generated descriptors only register when their object file is linked; static linking drops
 // files nothing references, so name one message of every schema file here.
 void ensure_schemas_linked() {
-  static const std::array<const pb::Descriptor*, 11> linked = {
+  static const std::array<const pb::Descriptor*, 12> linked = {
       k8s::io::api::core::v1::ConfigMap::descriptor(),
       k8s::io::api::apps::v1::Deployment::descriptor(),
       k8s::io::api::batch::v1::Job::descriptor(),
@@ -46,6 +47,7 @@ void ensure_schemas_linked() {
       k8s::io::api::authentication::v1::TokenRequest::descriptor(),
       k8s::io::api::authorization::v1::SelfSubjectAccessReview::descriptor(),
       k8s::io::api::autoscaling::v1::Scale::descriptor(),
+      k8s::io::api::autoscaling::v2::HorizontalPodAutoscaler::descriptor(),
       k8s::io::apimachinery::pkg::apis::meta::v1::DeleteOptions::descriptor(),
   };
   (void)linked;

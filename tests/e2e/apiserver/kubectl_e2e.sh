@@ -214,6 +214,11 @@ expect "pdb" '50%/web' k get pdb genpdb -o jsonpath='{.spec.minAvailable}/{.spec
 created "ingress" ingress genin --rule='example.com/=web:80'
 expect "ingress rule" 'example.com/web/80' \
   k get ingress genin -o jsonpath='{.spec.rules[0].host}/{.spec.rules[0].http.paths[0].backend.service.name}/{.spec.rules[0].http.paths[0].backend.service.port.number}'
+# Older kubectl (1.29 included) creates autoscaling/v1 autoscalers; the server serves autoscaling/v2.
+if ! "$KUBECTL" version --client -o json | grep -qE '"minor": *"(2[0-9]|30)"'; then
+  k autoscale deployment web --max=5 --min=2 >/dev/null 2>&1 && pass "autoscale" || fail "autoscale: $(k autoscale deployment web --max=5 2>&1)"
+  expect "autoscaler bounds" '2/5/web' k get hpa web -o jsonpath='{.spec.minReplicas}/{.spec.maxReplicas}/{.spec.scaleTargetRef.name}'
+fi
 expect "auth can-i (SelfSubjectAccessReview)" yes k auth can-i get pods
 expect "auth can-i denied for jane" no k --user jane auth can-i get secrets
 # kubectl before 1.28 asks for the alpha/beta SelfSubjectReview only; the server serves v1.
