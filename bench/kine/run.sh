@@ -21,6 +21,10 @@ WORK=$(mktemp -d /tmp/kine-bench.XXXXXX)
 chmod 755 "$WORK"
 PIDS=()
 cleanup() {
+  # postgres runs under runuser, which does not pass SIGTERM on: stop it by its data dir.
+  if [ -f "$WORK/pg/data/postmaster.pid" ]; then
+    as_pg "$PG_BIN/pg_ctl" stop -D "$WORK/pg/data" -m fast >/dev/null 2>&1 || true
+  fi
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$WORK"
