@@ -7,17 +7,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include "bootstrap.h"
+#include "util/base64.h"
 
 namespace k3s::server {
 namespace {
 
-std::string base64(const std::string& data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                               reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(length));
-  return out;
-}
 
 unsigned parse_octal_mode(const std::string& mode) {
   const std::string text = mode.empty() ? "0600" : mode;
@@ -50,7 +44,7 @@ void write_admin_kubeconfig(const std::string& path, const std::string& mode, in
   out << YAML::Key << "apiVersion" << YAML::Value << "v1";
   out << YAML::Key << "clusters" << YAML::Value;
   emit_named(out, "cluster",
-             {{"certificate-authority-data", base64(pki::read_file(certs.server_ca.cert_file))},
+             {{"certificate-authority-data", util::base64_encode(pki::read_file(certs.server_ca.cert_file))},
               {"server", "https://127.0.0.1:" + std::to_string(port)}});
   out << YAML::Key << "contexts" << YAML::Value;
   emit_named(out, "context", {{"cluster", "default"}, {"user", "default"}});
@@ -59,8 +53,8 @@ void write_admin_kubeconfig(const std::string& path, const std::string& mode, in
   out << YAML::Key << "preferences" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::EndMap;
   out << YAML::Key << "users" << YAML::Value;
   emit_named(out, "user",
-             {{"client-certificate-data", base64(pki::read_file(certs.admin_cert))},
-              {"client-key-data", base64(pki::read_file(certs.admin_key))}});
+             {{"client-certificate-data", util::base64_encode(pki::read_file(certs.admin_cert))},
+              {"client-key-data", util::base64_encode(pki::read_file(certs.admin_key))}});
   out << YAML::EndMap;
   if (!out.good()) throw std::runtime_error("cannot render kubeconfig: " + out.GetLastError());
 

@@ -1,4 +1,5 @@
 #include "admission.h"
+#include "util/base64.h"
 
 #include <arpa/inet.h>
 
@@ -103,21 +104,8 @@ void default_on_create(const ResourceType& type, Json& obj) {
     if (!obj.contains("type")) obj["type"] = "Opaque";
     if (obj.contains("stringData") && obj["stringData"].is_object()) {
       // stringData is write-only: merged into data, base64 encoded.
-      static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
       for (auto& [key, v] : obj["stringData"].items()) {
-        std::string in = v.is_string() ? v.get<std::string>() : v.dump(), out;
-        int val = 0, bits = -6;
-        for (unsigned char c : in) {
-          val = (val << 8) + c;
-          bits += 8;
-          while (bits >= 0) {
-            out.push_back(tbl[(val >> bits) & 0x3F]);
-            bits -= 6;
-          }
-        }
-        if (bits > -6) out.push_back(tbl[((val << 8) >> (bits + 8)) & 0x3F]);
-        while (out.size() % 4) out.push_back('=');
-        obj["data"][key] = out;
+        obj["data"][key] = util::base64_encode(v.is_string() ? v.get<std::string>() : v.dump());
       }
       obj.erase("stringData");
     }

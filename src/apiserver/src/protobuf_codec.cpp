@@ -1,4 +1,5 @@
 #include "protobuf_codec.h"
+#include "util/base64.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
@@ -53,32 +54,6 @@ void ensure_schemas_linked() {
   (void)linked;
 }
 
-std::string base64(std::string_view bytes) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t n = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-    out += alphabet[n & 63];
-  }
-  if (i + 1 == bytes.size()) {
-    uint32_t n = uint8_t(bytes[i]) << 16;
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == bytes.size()) {
-    uint32_t n = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8);
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
 
 // metav1.Time marshals as RFC 3339 in seconds, MicroTime with microseconds; the zero time as null.
 Json time_to_json(const pb::Message& m, bool micro) {
@@ -165,7 +140,7 @@ Json scalar(const pb::Message& m, const pb::FieldDescriptor* f, int index) {
     case pb::FieldDescriptor::CPPTYPE_ENUM: return rep ? r->GetRepeatedEnumValue(m, f, index) : r->GetEnumValue(m, f);
     case pb::FieldDescriptor::CPPTYPE_STRING: {
       std::string s = rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
-      if (f->type() == pb::FieldDescriptor::TYPE_BYTES) return base64(s);  // Go []byte
+      if (f->type() == pb::FieldDescriptor::TYPE_BYTES) return util::base64_encode(s);  // Go []byte
       return s;
     }
     case pb::FieldDescriptor::CPPTYPE_MESSAGE:

@@ -7,6 +7,7 @@
 #include "codec.h"
 #include "reviews.h"
 #include "binding.h"
+#include "util/base64.h"
 #include "scale.h"
 #include "context.h"
 #include "object/meta.h"
@@ -252,47 +253,14 @@ ObjectFilter build_filter(const ResourceRequest& req) {
 }
 
 // kube's continue token: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key>\u0000"}.
-std::string b64(const std::string& in, bool url) {
-  static const char* std_tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  static const char* url_tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  const char* tbl = url ? url_tbl : std_tbl;
-  std::string out;
-  int val = 0, bits = -6;
-  for (unsigned char c : in) {
-    val = (val << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out.push_back(tbl[(val >> bits) & 0x3F]);
-      bits -= 6;
-    }
+std::string continue_token_decode(const std::string& token) {
+  try {
+    return util::base64_decode(token);
+  } catch (const std::invalid_argument&) {
+    throw bad_request("continue key is not valid: illegal base64 data");
   }
-  if (bits > -6) out.push_back(tbl[((val << 8) >> (bits + 8)) & 0x3F]);
-  if (!url)
-    while (out.size() % 4) out.push_back('=');
-  return out;
 }
 
-std::string unb64(const std::string& in) {
-  std::string out;
-  int val = 0, bits = -8;
-  for (char c : in) {
-    int d;
-    if (c >= 'A' && c <= 'Z') d = c - 'A';
-    else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') d = c - '0' + 52;
-    else if (c == '+' || c == '-') d = 62;
-    else if (c == '/' || c == '_') d = 63;
-    else if (c == '=') break;
-    else throw bad_request("continue key is not valid: illegal base64 data");
-    val = (val << 6) + d;
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
-}
 
 http::Response handle_list(ApiContext& ctx, ResourceRequest& req) {
   auto out = negotiate(req.http->headers.get("Accept"));
@@ -303,7 +271,7 @@ http::Response handle_list(ApiContext& ctx, ResourceRequest& req) {
   std::string start_after;
   std::string cont = req.param("continue");
   if (!cont.empty()) {
-    Json token = Json::parse(unb64(cont), nullptr, false);
+    Json token = Json::parse(continue_token_decode(cont), nullptr, false);
     if (token.is_discarded() || !token.is_object() || !token.contains("start"))
       throw bad_request("continue key is not valid: the continue token is not valid");
     start_after = token.value("start", "");
@@ -325,7 +293,9 @@ http::Response handle_list(ApiContext& ctx, ResourceRequest& req) {
   auto result = cache->list(filter, limit, start_after);
   Json meta = {{"resourceVersion", std::to_string(result.revision)}};
   if (!result.next_key.empty()) {
-    meta["continue"] = b64(Json{{"v", "meta.k8s.io/v1"}, {"rv", result.revision}, {"start", result.next_key + '\0'}}.dump(), false);
+    meta["continue"] = util::base64_encode(
+        Json{{"v", "meta.k8s.io/v1"}, {"rv", result.revision}, {"start", result.next_key + '\0'}}.dump(),
+        util::Base64Alphabet::url, false);
     if (filter.labels.empty() && filter.fields.empty()) meta["remainingItemCount"] = result.remaining;
   }
   if (out.form == OutputForm::table) {

@@ -1,4 +1,5 @@
 #include "client/kubeconfig.h"
+#include "util/base64.h"
 
 #include <pwd.h>
 #include <unistd.h>
@@ -94,63 +95,9 @@ nlohmann::json omit(const std::string& value, bool raw, const char* placeholder)
 
 // ---- base64 ------------------------------------------------------------------------------
 
-std::string base64_decode(const std::string& text) {
-  auto value_of = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  unsigned accumulator = 0;
-  int bits = 0;
-  bool padding = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '\n' || c == '\r' || c == ' ' || c == '\t') continue;
-    if (c == '=') {
-      padding = true;
-      continue;
-    }
-    int v = value_of(c);
-    if (v < 0 || padding) throw std::invalid_argument("illegal base64 data at input byte " + std::to_string(i));
-    accumulator = (accumulator << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((accumulator >> bits) & 0xff));
-    }
-  }
-  if (bits >= 6) throw std::invalid_argument("illegal base64 data at input byte " + std::to_string(text.size()));
-  return out;
-}
+std::string base64_decode(const std::string& text) { return util::base64_decode(text); }
 
-std::string base64_encode(const std::string& data) {
-  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    unsigned n = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8) |
-                 static_cast<unsigned char>(data[i + 2]);
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-    out += alphabet[n & 63];
-  }
-  if (i < data.size()) {
-    unsigned n = static_cast<unsigned char>(data[i]) << 16;
-    if (i + 1 < data.size()) n |= static_cast<unsigned char>(data[i + 1]) << 8;
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += i + 1 < data.size() ? alphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
+std::string base64_encode(const std::string& data) { return util::base64_encode(data); }
 
 // ---- Kubeconfig --------------------------------------------------------------------------
 

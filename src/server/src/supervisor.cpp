@@ -1,4 +1,5 @@
 #include "supervisor.h"
+#include "util/base64.h"
 
 #include <openssl/crypto.h>
 
@@ -16,26 +17,6 @@ http::Response text(int status, std::string body) {
   return r;
 }
 
-std::string base64_decode(const std::string& in) {
-  std::string out;
-  int val = 0, bits = -8;
-  for (char c : in) {
-    int d;
-    if (c >= 'A' && c <= 'Z') d = c - 'A';
-    else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') d = c - '0' + 52;
-    else if (c == '+') d = 62;
-    else if (c == '/') d = 63;
-    else break;
-    val = (val << 6) + d;
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
-}
 
 bool equal_secret(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -46,7 +27,12 @@ bool equal_secret(const std::string& a, const std::string& b) {
 bool Supervisor::basic_auth_ok(const http::Request& request) const {
   std::string auth = request.headers.get("Authorization");
   if (auth.rfind("Basic ", 0) != 0) return false;
-  std::string decoded = base64_decode(auth.substr(6));
+  std::string decoded;
+  try {
+    decoded = util::base64_decode(auth.substr(6));
+  } catch (const std::invalid_argument&) {
+    decoded.clear();
+  }
   auto colon = decoded.find(':');
   if (colon == std::string::npos) return false;
   std::string user = decoded.substr(0, colon), password = decoded.substr(colon + 1);
