@@ -610,6 +610,10 @@ TEST_P(StoreConformance, CancelFromInsideACallbackStopsDelivery) {
   }
   put("/c/k", "1");
   ASSERT_TRUE(probe.wait_events(1));
+  // Watches may be separate streams (etcd pass-through): wait for this one's first delivery
+  // rather than assuming it ran before the probe's.
+  for (int i = 0; i < 1000 && calls.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(calls.load(), 1);
   put("/c/k", "2");
   ASSERT_TRUE(probe.wait_events(2));
   put("/c/k", "3");
