@@ -12,6 +12,7 @@
 #include "client/client.h"
 #include "client/kubeconfig.h"
 #include "client/leader_election.h"
+#include "controllers/controller_manager.h"
 #include "object/meta.h"
 #include "scheduler/scheduler.h"
 
@@ -68,6 +69,18 @@ ControlPlane::ControlPlane(const cli::ServerConfig& config, const ServerCerts& c
     components_.push_back(std::move(c));
   };
 
+  if (!config.disable_controller_manager) {
+    controllers::ControllerManagerOptions options;
+    options.cluster_cidr = config.cluster_cidr;
+    options.service_cidr = config.service_cidr;
+    options.root_ca_file = certs.server_ca.cert_file;
+    options.client_ca_cert_file = certs.client_ca.cert_file;
+    options.client_ca_key_file = certs.client_ca.key_file;
+    options.server_ca_cert_file = certs.server_ca.cert_file;
+    options.server_ca_key_file = certs.server_ca.key_file;
+    add("kube-controller-manager", certs.controller_cert, certs.controller_key,
+        [options](client::Client& c, std::stop_token stop) { controllers::run_controller_manager(c, options, stop); });
+  }
   if (!config.disable_scheduler) {
     add("kube-scheduler", certs.scheduler_cert, certs.scheduler_key, [](client::Client& c, std::stop_token stop) {
       scheduler::run_with_client(c, scheduler::SchedulerOptions{}, stop);
