@@ -48,6 +48,22 @@ struct Request {
 
 class StreamWriter;
 
+// A connection after a protocol switch (101 Switching Protocols, e.g. websocket or SPDY):
+// the raw byte stream of the same TCP/TLS connection, with no HTTP framing left. Blocking;
+// one reader thread and one writer thread may use it at once.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Some bytes as they arrive; "" once the peer closed or the connection broke.
+  virtual std::string read_some() = 0;
+  // Writes everything; false once the connection is broken or closed.
+  virtual bool write(std::string_view data) = 0;
+  // Half-close: no more writes (TLS close_notify / TCP shutdown); reads go on.
+  virtual void close_write() = 0;
+  // Closes both directions and wakes a blocked read_some().
+  virtual void close() = 0;
+};
+
 struct Response {
   int status = 200;
   Headers headers;
@@ -56,6 +72,11 @@ struct Response {
   // status and headers, then calls `stream` once (from a server thread) with a writer the
   // producer keeps and pushes chunks to from any thread. `body` is ignored.
   std::function<void(std::shared_ptr<StreamWriter>)> stream;
+  // When set (status must be 101), the server writes the status and headers, then hands the
+  // connection over: `upgrade` runs on a thread of its own and may block for the
+  // connection's whole life; the connection is closed when it returns. `body` and `stream`
+  // are ignored. Bytes the client sent after its request head are delivered by read_some().
+  std::function<void(std::unique_ptr<Connection>)> upgrade;
 };
 
 // The producer side of a streaming response. All members are thread-safe.
