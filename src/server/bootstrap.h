@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "cli/config.h"
 #include "pki/pki.h"
@@ -58,5 +59,31 @@ bool parse_token(const std::string& token, ParsedToken& out);
 // written atomically with the given octal mode (default "0600").
 void write_admin_kubeconfig(const std::string& path, const std::string& mode, int port,
                             const ServerCerts& certs);
+
+// ---- node credentials (bootstrap_node_certs.cpp) -----------------------------------------
+// Files of a node in k3s's layout under <data-dir>/agent/.
+struct NodeCertPaths {
+  std::string agent_dir;                  // <data-dir>/agent
+  std::string client_cert, client_key;    // client-kubelet.crt / .key
+  std::string serving_cert, serving_key;  // serving-kubelet.crt / .key
+  std::string client_ca, server_ca;       // client-ca.crt, server-ca.crt (copies of the CA certs)
+  std::string kubeconfig;                 // kubelet.kubeconfig
+};
+NodeCertPaths node_cert_paths(const std::string& agent_dir);
+
+// The kubelet's client certificate: CN system:node:<node_name>, O system:nodes, signed by the
+// client CA. In memory, for the supervisor's /v1-k3s/client-kubelet.crt.
+pki::IssuedCert issue_kubelet_client_cert(const ServerCerts& certs, const std::string& node_name);
+// The kubelet's serving certificate (CN <node_name>, SANs: node name, localhost, 127.0.0.1,
+// and every given IP / host name), signed by the server CA.
+pki::IssuedCert issue_kubelet_serving_cert(const ServerCerts& certs, const std::string& node_name,
+                                           const std::vector<std::string>& ips_and_hostnames);
+
+// For the embedded agent: writes (or reuses when still valid) both kubelet certificates, the CA
+// copies and kubelet.kubeconfig (pointing at `api_server_url`) under `agent_dir`.
+NodeCertPaths write_node_credentials(const ServerCerts& certs, const std::string& agent_dir,
+                                     const std::string& node_name,
+                                     const std::vector<std::string>& ips_and_hostnames,
+                                     const std::string& api_server_url);
 
 }  // namespace k3s::server
