@@ -4,6 +4,7 @@ add_library(k3s_server_bootstrap STATIC
   ${CMAKE_CURRENT_LIST_DIR}/bootstrap_certs.cpp
   ${CMAKE_CURRENT_LIST_DIR}/bootstrap_tokens.cpp
   ${CMAKE_CURRENT_LIST_DIR}/bootstrap_kubeconfig.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/bootstrap_node_certs.cpp
   ${CMAKE_CURRENT_LIST_DIR}/serving_sans.cpp)
 target_include_directories(k3s_server_bootstrap PUBLIC
   ${CMAKE_CURRENT_LIST_DIR}
