@@ -120,7 +120,8 @@ X509Ptr build_cert(const CertRequest& request, CertKind kind, EVP_PKEY* subject_
   X509_NAME* issuer_name = issuer ? X509_get_subject_name(issuer) : X509_get_subject_name(cert.get());
   if (X509_set_issuer_name(cert.get(), issuer_name) != 1) throw_openssl("cannot set certificate issuer");
   if (!X509_gmtime_adj(X509_getm_notBefore(cert.get()), -kClockSkewSeconds) ||
-      !X509_time_adj_ex(X509_getm_notAfter(cert.get()), request.valid_days, 0, nullptr))
+      !X509_time_adj_ex(X509_getm_notAfter(cert.get()), request.valid_seconds > 0 ? 0 : request.valid_days,
+                        request.valid_seconds > 0 ? request.valid_seconds : 0, nullptr))
     throw_openssl("cannot set certificate validity");
   if (X509_set_pubkey(cert.get(), subject_key) != 1) throw_openssl("cannot set certificate public key");
 

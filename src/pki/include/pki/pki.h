@@ -26,6 +26,8 @@ struct CertRequest {
   bool server_auth = false;
   bool client_auth = false;
   int valid_days = 365;
+  // When > 0 the certificate lasts this many seconds instead (CSR spec.expirationSeconds).
+  long valid_seconds = 0;
 };
 
 // Creates a self-signed CA (EC P-256, 10 years, CN "<name>@<unix time>") unless both files
