@@ -6,7 +6,10 @@
 
 #include "codec.h"
 #include "reviews.h"
+#include "batch_defaults.h"
 #include "binding.h"
+#include "csr_strategy.h"
+#include "eviction.h"
 #include "util/base64.h"
 #include "scale.h"
 #include "context.h"
@@ -173,6 +176,7 @@ Json prepare_update(ApiContext& ctx, const ResourceRequest& req, const Json& cur
   }
   meta["name"] = cur_meta.value("name", "");
   if (t.namespaced) meta["namespace"] = cur_meta.value("namespace", "");
+  if (req.subresource == "approval") return csr_approval_update(current, next);
   if (req.subresource == "status") {
     // Only the status changes through /status.
     Json merged = current;
@@ -442,6 +446,8 @@ http::Response handle_create(ApiContext& ctx, ResourceRequest& req) {
   default_on_create(t, obj);
   if (t.kind == "Service" && t.group.empty()) ctx.allocator.allocate(obj, ctx.cache_for(t));
   meta["uid"] = object::new_uid();
+  prepare_batch_create(t, obj);
+  if (t.group == "certificates.k8s.io" && t.kind == "CertificateSigningRequest") prepare_csr_create(req.user, obj);
   object::set_creation_timestamp(obj, object::now());
   if (!t.generation_field.empty()) object::set_generation(obj, 1);
   record_managed_fields(obj, field_manager(req), "Update", t.api_version(), "");
@@ -490,7 +496,7 @@ http::Response write_update(ApiContext& ctx, ResourceRequest& req, const std::fu
 
 http::Response handle_update(ApiContext& ctx, ResourceRequest& req) {
   const auto& t = *req.type;
-  if (!req.subresource.empty() && req.subresource != "status")
+  if (!req.subresource.empty() && req.subresource != "status" && req.subresource != "approval")
     throw method_not_supported(t.group, t.resource + "/" + req.subresource, "update");
   std::vector<std::string> warnings;
   Json obj = decode_object(req, warnings);
@@ -500,7 +506,7 @@ http::Response handle_update(ApiContext& ctx, ResourceRequest& req) {
 
 http::Response handle_patch(ApiContext& ctx, ResourceRequest& req) {
   const auto& t = *req.type;
-  if (!req.subresource.empty() && req.subresource != "status")
+  if (!req.subresource.empty() && req.subresource != "status" && req.subresource != "approval")
     throw method_not_supported(t.group, t.resource + "/" + req.subresource, "patch");
   std::string content_type = req.http->headers.get("Content-Type");
   std::string media = content_type.substr(0, content_type.find(';'));
@@ -682,7 +688,8 @@ http::Response handle_resource(ApiContext& ctx, ResourceRequest& req) {
     throw ApiError(404, "NotFound", "the server could not find the requested resource");
   if (req.subresource == "scale") return handle_scale(ctx, req);
   if (req.subresource == "binding" && t.kind == "Pod") return handle_binding(ctx, req);
-  if (!req.subresource.empty() && req.subresource != "status")
+  if (req.subresource == "eviction" && t.kind == "Pod") return handle_eviction(ctx, req);
+  if (!req.subresource.empty() && req.subresource != "status" && req.subresource != "approval")
     throw ApiError(404, "NotFound", "the server could not find the requested resource");
   if (v == "get") return handle_get(ctx, req);
   if (v == "list") return handle_list(ctx, req);
