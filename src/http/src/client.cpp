@@ -9,8 +9,17 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <mutex>
+#include <thread>
 #include <variant>
+
+#include "http/connection.h"
+#include "raw_connection.h"
 
 namespace k3s::http {
 
@@ -62,14 +71,23 @@ using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // One connection with its own io_context, driven synchronously with per-operation deadlines.
-class Connection {
+class Transport {
  public:
-  Connection(const Url& url, asio::ssl::context* tls) {
+  Transport(const Url& url, asio::ssl::context* tls, const Dialer& dialer) {
     if (tls) stream_.emplace<TlsStream>(ioc_, *tls);
-    connect(url);
+    connect(url, dialer);
   }
 
-  ~Connection() { close(); }
+  ~Transport() { close(); }
+
+  asio::io_context& io_context() { return ioc_; }
+  std::variant<PlainStream, TlsStream>& stream() { return stream_; }
+  // Bytes read past the last parsed message (the start of an upgraded protocol).
+  std::string take_buffered() {
+    std::string out = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    return out;
+  }
 
   template <class Fn>
   auto with_stream(Fn&& fn) {
@@ -151,7 +169,40 @@ class Connection {
   }
 
  private:
-  void connect(const Url& url) {
+  // A dialed connection is bridged through a socket pair so that Asio (and TLS) run on a
+  // real descriptor while the bytes travel however the dialer carries them.
+  void connect_through(const Url& url, const Dialer& dialer) {
+    std::shared_ptr<Connection> dialed;
+    try {
+      dialed = dialer(url.host, url.port);
+    } catch (const std::exception& e) {
+      throw ClientError("cannot connect to " + url.host + ":" + url.port + ": " + e.what());
+    }
+    if (!dialed) throw ClientError("cannot connect to " + url.host + ":" + url.port);
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+      throw ClientError(std::string("socketpair: ") + std::strerror(errno));
+    std::shared_ptr<Connection> near_end = adopt_socket(fds[1]);
+    std::thread([near_end, dialed] { splice(*near_end, *dialed); }).detach();
+    beast::error_code ec;
+    lowest().socket().assign(tcp::v4(), fds[0], ec);
+    if (ec) {
+      ::close(fds[0]);
+      near_end->close();
+      throw ClientError("cannot use the dialed connection: " + ec.message());
+    }
+  }
+
+  void connect(const Url& url, const Dialer& dialer) {
+    if (dialer) {
+      connect_through(url, dialer);
+    } else {
+      connect_tcp(url);
+    }
+    handshake(url);
+  }
+
+  void connect_tcp(const Url& url) {
     tcp::resolver resolver(ioc_);
     beast::error_code ec;
     auto endpoints = resolver.resolve(url.host, url.port, ec);
@@ -161,6 +212,10 @@ class Connection {
     lowest().async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { result = e; });
     run();
     if (result) throw ClientError("cannot connect to " + url.host + ":" + url.port + ": " + result.message());
+  }
+
+  void handshake(const Url& url) {
+    beast::error_code result;
     if (auto* tls = std::get_if<TlsStream>(&stream_)) {
       SSL* ssl = tls->native_handle();
       beast::error_code addr_ec;
@@ -215,7 +270,7 @@ Headers copy_headers(const Message& msg) {
 
 class StreamImpl : public ResponseStream {
  public:
-  StreamImpl(std::unique_ptr<Connection> conn, std::unique_ptr<bhttp::response_parser<bhttp::string_body>> parser)
+  StreamImpl(std::unique_ptr<Transport> conn, std::unique_ptr<bhttp::response_parser<bhttp::string_body>> parser)
       : conn_(std::move(conn)), parser_(std::move(parser)) {
     status_ = static_cast<int>(parser_->get().result_int());
     headers_ = copy_headers(parser_->get());
@@ -246,7 +301,7 @@ class StreamImpl : public ResponseStream {
   }
 
  private:
-  std::unique_ptr<Connection> conn_;
+  std::unique_ptr<Transport> conn_;
   std::unique_ptr<bhttp::response_parser<bhttp::string_body>> parser_;
   int status_ = 0;
   Headers headers_;
@@ -262,11 +317,11 @@ struct Client::Impl {
   ClientOptions options;
   std::optional<asio::ssl::context> tls;
   std::mutex pool_mu;
-  std::vector<std::unique_ptr<Connection>> idle;
+  std::vector<std::unique_ptr<Transport>> idle;
 
-  std::unique_ptr<Connection> connect() { return std::make_unique<Connection>(url, tls ? &*tls : nullptr); }
+  std::unique_ptr<Transport> connect() { return std::make_unique<Transport>(url, tls ? &*tls : nullptr, options.dialer); }
 
-  std::unique_ptr<Connection> take_idle() {
+  std::unique_ptr<Transport> take_idle() {
     std::lock_guard lock(pool_mu);
     if (idle.empty()) return nullptr;
     auto c = std::move(idle.back());
@@ -274,7 +329,7 @@ struct Client::Impl {
     return c;
   }
 
-  void give_back(std::unique_ptr<Connection> c) {
+  void give_back(std::unique_ptr<Transport> c) {
     std::lock_guard lock(pool_mu);
     if (idle.size() < 16) idle.push_back(std::move(c));
   }
@@ -363,6 +418,79 @@ std::unique_ptr<ResponseStream> Client::stream(const std::string& method, const 
   auto ec = conn->read_header(*parser, deadline);
   if (ec) throw ClientError(method + " " + path_and_query + ": reading response header: " + ec.message());
   return std::make_unique<StreamImpl>(std::move(conn), std::move(parser));
+}
+
+}  // namespace k3s::http
+
+namespace k3s::http {
+
+namespace {
+
+// Keeps an upgraded transport's io_context running on a thread of its own so that one
+// reader and one writer can block on the connection at the same time.
+struct UpgradedTransport {
+  std::unique_ptr<Transport> transport;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::thread runner;
+
+  explicit UpgradedTransport(std::unique_ptr<Transport> t)
+      : transport(std::move(t)), work(asio::make_work_guard(transport->io_context())) {
+    transport->io_context().restart();
+    runner = std::thread([io = &transport->io_context()] { io->run(); });
+  }
+
+  ~UpgradedTransport() {
+    work.reset();
+    transport->io_context().stop();
+    if (!runner.joinable()) return;
+    if (runner.get_id() == std::this_thread::get_id()) {
+      // Released by a handler on the runner itself: the io_context cannot be destroyed
+      // inside its own run(), so a helper thread finishes the job.
+      std::thread([t = std::move(transport), r = std::move(runner)]() mutable {
+        r.join();
+        t.reset();
+      }).detach();
+      return;
+    }
+    runner.join();
+  }
+};
+
+}  // namespace
+
+UpgradeResponse Client::upgrade(const std::string& method, const std::string& path_and_query,
+                                const Headers& headers, const std::string& body) {
+  auto req = build_request(impl_->url, method, path_and_query, headers, body);
+  auto transport = impl_->connect();
+  auto deadline = std::chrono::steady_clock::now() + impl_->options.timeout;
+  transport->write(req, deadline);
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(16 * 1024 * 1024);
+  auto ec = transport->read_header(parser, deadline);
+  if (ec) throw ClientError(method + " " + path_and_query + ": reading response header: " + ec.message());
+  UpgradeResponse out;
+  out.status = static_cast<int>(parser.get().result_int());
+  out.headers = copy_headers(parser.get());
+  if (out.status != 101) {
+    if (!parser.is_done()) {
+      ec = transport->read_all(parser, deadline);
+      if (ec && ec != bhttp::error::end_of_stream && ec != asio::error::eof)
+        throw ClientError(method + " " + path_and_query + ": reading response: " + ec.message());
+    }
+    out.body = std::move(parser.get().body());
+    return out;
+  }
+  std::string leftover = transport->take_buffered();
+  transport->lowest().expires_never();
+  auto owner = std::make_shared<UpgradedTransport>(std::move(transport));
+  auto state = std::make_shared<detail::RawState>();
+  std::visit(
+      [&](auto& stream) {
+        using Stream = std::decay_t<decltype(stream)>;
+        out.connection = std::make_unique<detail::RawConnection<Stream>>(owner, stream, std::move(leftover), state);
+      },
+      owner->transport->stream());
+  return out;
 }
 
 }  // namespace k3s::http

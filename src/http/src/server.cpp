@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "raw_connection.h"
 #include "tls_peer.h"
 
 namespace k3s::http {
@@ -56,6 +57,7 @@ struct Server::Impl {
   std::list<std::weak_ptr<SessionBase>> sessions;
   std::atomic<bool> stopping{false};
   int bound_port = 0;
+  std::weak_ptr<Impl> weak_self;  // upgraded connections keep the io_context alive
 
   Impl(ServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)) {}
 
@@ -215,6 +217,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void close_from_server() override {
     auto self = this->shared_from_this();
     if (writer_) writer_->mark_closed();
+    // Set here, not only in close_socket: the io threads may stop before that runs.
+    upgraded_->mark_closed();
     asio::post(executor(), [self] { self->close_socket(); });
   }
 
@@ -314,7 +318,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         if (seq != self->request_seq_ || self->answered_ || self->closed_) return;
         self->answered_ = true;
         self->timer_.cancel();
-        if (response.stream)
+        if (response.upgrade)
+          self->start_upgrade(std::move(response));
+        else if (response.stream)
           self->start_stream(std::move(response));
         else
           self->send_response(std::move(response), self->keep_alive_);
@@ -377,6 +383,38 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                               });
   }
 
+  // Writes the 101 head, then gives the raw stream to the handler's upgrade callback on a
+  // thread of its own; bytes already read past the request head go with it.
+  void start_upgrade(Response response) {
+    auto header = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    header->result(static_cast<unsigned>(response.status));
+    header->version(11);
+    fill_headers(header->base(), response.headers);
+    beast::get_lowest_layer(stream_).expires_after(server_.options.request_timeout);
+    writing_ = true;
+    auto self = this->shared_from_this();
+    bhttp::async_write(stream_, *header,
+                       [self, header, run = std::move(response.upgrade)](beast::error_code ec, std::size_t) {
+                         self->writing_ = false;
+                         if (ec) return self->close_socket();
+                         beast::get_lowest_layer(self->stream_).expires_never();
+                         auto server = self->server_.weak_self.lock();
+                         if (!server) return self->close_socket();
+                         std::string leftover = beast::buffers_to_string(self->buffer_.data());
+                         self->buffer_.consume(self->buffer_.size());
+                         auto owner = std::make_shared<std::pair<std::shared_ptr<Server::Impl>, std::shared_ptr<Session>>>(
+                             server, self);
+                         auto connection = std::make_unique<detail::RawConnection<Stream>>(
+                             owner, self->stream_, std::move(leftover), self->upgraded_);
+                         std::thread([run, connection = std::move(connection)]() mutable {
+                           try {
+                             run(std::move(connection));
+                           } catch (...) {
+                           }
+                         }).detach();
+                       });
+  }
+
   // Clients send nothing while a stream runs; a completed read means they went away.
   void probe_disconnect() {
     auto self = this->shared_from_this();
@@ -435,6 +473,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     closed_ = true;
     timer_.cancel();
     if (writer_) writer_->mark_closed();
+    upgraded_->mark_closed();
     beast::get_lowest_layer(stream_).close();
   }
 
@@ -453,6 +492,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool finish_after_write_ = false;
   std::deque<std::string> out_chunks_;
   std::shared_ptr<ChunkWriter<Stream>> writer_;
+  std::shared_ptr<detail::RawState> upgraded_ = std::make_shared<detail::RawState>();
   std::array<char, 512> probe_buffer_{};
 };
 
@@ -512,6 +552,7 @@ static void configure_tls(asio::ssl::context& ctx, const ServerOptions& options)
 Server::Server(ServerOptions options, Handler handler)
     : impl_(std::make_shared<Impl>(std::move(options), std::move(handler))) {
   auto& im = *impl_;
+  im.weak_self = impl_;
   if (!im.options.cert_file.empty()) {
     im.tls.emplace(asio::ssl::context::tls_server);
     configure_tls(*im.tls, im.options);

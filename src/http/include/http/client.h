@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -17,6 +18,10 @@ class ClientError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Opens the byte stream to host:port in place of a TCP connection (e.g. through the agent
+// tunnel); TLS and HTTP then run over it as usual. Throwing reports a connection failure.
+using Dialer = std::function<std::unique_ptr<Connection>(const std::string& host, const std::string& port)>;
+
 struct ClientOptions {
   std::string ca_file;        // verifies the server; empty = system default paths
   std::string ca_pem;         // alternative to ca_file: PEM text
@@ -24,12 +29,22 @@ struct ClientOptions {
   std::string cert_pem, key_pem;    // alternative: PEM text
   bool insecure_skip_verify = false;
   std::chrono::milliseconds timeout{60000};  // per request (connect + exchange)
+  Dialer dialer;  // optional
 };
 
 struct ClientResponse {
   int status = 0;
   Headers headers;
   std::string body;
+};
+
+// The answer to a protocol-switch request: with status 101 `connection` carries the new
+// protocol's bytes; otherwise it is null and `body` holds the refusal.
+struct UpgradeResponse {
+  int status = 0;
+  Headers headers;
+  std::string body;
+  std::unique_ptr<Connection> connection;
 };
 
 // One streaming response: read() returns the next piece of body as it arrives.
@@ -60,6 +75,10 @@ class Client {
   // applies to reading the body.
   std::unique_ptr<ResponseStream> stream(const std::string& method, const std::string& path_and_query,
                                          const Headers& headers = {}, const std::string& body = {});
+  // Sends a request asking for a protocol switch on a dedicated connection (the caller sets
+  // the Upgrade/Connection headers). The timeout covers getting the response head only.
+  UpgradeResponse upgrade(const std::string& method, const std::string& path_and_query,
+                          const Headers& headers = {}, const std::string& body = {});
 
  private:
   struct Impl;
