@@ -23,8 +23,9 @@ Json make_controller_ref(const Json& owner, const std::string& api_version, cons
 const Json* controller_ref_of(const Json& object);
 bool is_controlled_by(const Json& object, const Json& owner);  // by uid
 
-// Adopts `object` for `owner` (adds the controller ref with a merge patch that also checks
-// the object's uid), or releases it (removes the owner's ref). Absent objects are ignored.
+// Adopts `object` for `owner` (adds the controller ref with a strategic merge patch
+// conditional on the object's resourceVersion, so a changed or replaced object gets a 409
+// Conflict), or releases it (removes the owner's ref). Absent objects are ignored.
 void adopt(client::Client& api, const client::GroupVersionResource& resource, const Json& object, const Json& owner,
            const std::string& api_version, const std::string& kind);
 void release(client::Client& api, const client::GroupVersionResource& resource, const Json& object, const Json& owner);
