@@ -11,6 +11,7 @@
 #include "cli/flags.h"
 #include "crictl/crictl.h"
 #include "kine/server.h"
+#include "kubectl/kubectl.h"
 #include "server/server.h"
 
 namespace k3s::cmd {
@@ -56,6 +57,12 @@ int run_kine_command(const std::vector<std::string>& args, const GlobalOptions& 
   cli::finish_kine_config(config);
   cli::setup_logging(config.log);
   return kine::run_kine(config);
+}
+
+// The bundled kubectl; without KUBECONFIG or --kubeconfig it uses the server's admin
+// kubeconfig when readable, as k3s does.
+int run_kubectl_command(const std::vector<std::string>& args, const GlobalOptions&) {
+  return kubectl::run_kubectl(args, {.fallback_kubeconfig = "/etc/rancher/k3s/k3s.yaml"});
 }
 
 int run_crictl_command(const std::vector<std::string>& args, const GlobalOptions&) {

@@ -1,0 +1,70 @@
+// The kubectl commands: each registers its flags and runs against a Session. Positional
+// arguments exclude the command words ("get", "create deployment").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "flags.h"
+#include "session.h"
+
+namespace k3s::kubectl {
+
+struct CommandDef {
+  std::string path;  // "get", "create deployment", "config view"
+  void (*add_flags)(Flags&);
+  int (*run)(Session&);
+};
+
+// Every command, for dispatch (cmd_*.cpp each contribute theirs).
+const std::vector<CommandDef>& all_commands();
+
+// ---- shared helpers -------------------------------------------------------------------
+
+// The -o/--output, --no-headers, --show-labels, -L, --sort-by and -w flags of get-like
+// commands.
+void add_print_flags(Flags& flags);
+// -f/--filename, -R/--recursive, -k (unsupported).
+void add_file_flags(Flags& flags);
+// One object read from -f, with where it came from ("STDIN" or the file path).
+struct Manifest {
+  Json object;
+  std::string source;
+};
+// Reads the objects of every -f (files, directories, "-" for stdin, URLs refused).
+std::vector<Manifest> read_manifests(const Flags& flags);
+// encoding/json's compact text (HTML characters escaped), as kubectl stores annotations.
+std::string go_json_compact(const Json& value);
+
+// Where an object goes: its own namespace, else -n / the context's namespace; throws
+// kubectl's error when an explicit -n contradicts the object's namespace.
+std::string namespace_for_object(Session& session, const Json& object, const client::ResourceInfo& info);
+// "pod/x" as kubectl prints it in messages.
+std::string display_name(const client::ResourceInfo& info, const std::string& name);
+
+// Type/name arguments: "pods x y", "pods,svc", "pod/x svc/y".
+struct ResourceTarget {
+  client::ResourceInfo info;
+  std::vector<std::string> names;
+};
+std::vector<ResourceTarget> resolve_targets(Session& session, const std::vector<std::string>& args);
+
+// dry-run: "none" | "client" | "server".
+std::string dry_run_mode(const Flags& flags);
+std::string dry_run_suffix(const std::string& mode);  // " (dry run)" / " (server dry run)"
+
+// Sends an object-output (-o) or the "x/y verb" message for a mutated object.
+void print_result(Session& session, const Json& object, const client::ResourceInfo& info, const std::string& verb,
+                  const std::string& dry_run = "none");
+
+}  // namespace k3s::kubectl
+
+namespace k3s::kubectl {
+// The command groups (one per cmd_*.cpp).
+std::vector<CommandDef> get_commands();
+std::vector<CommandDef> apply_commands();
+std::vector<CommandDef> modify_commands();
+std::vector<CommandDef> create_commands();
+std::vector<CommandDef> config_commands();
+std::vector<CommandDef> info_commands();
+}  // namespace k3s::kubectl

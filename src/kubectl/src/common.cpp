@@ -1,0 +1,239 @@
+// Helpers shared by the commands: manifests, targets, namespaces, result messages.
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.h"
+#include "output.h"
+#include "yaml.h"
+
+namespace k3s::kubectl {
+
+void add_print_flags(Flags& flags) {
+  flags.add("output", 'o', true);
+  flags.add("no-headers", 0, false);
+  flags.add("show-labels", 0, false);
+  flags.add("label-columns", 'L', true);
+  flags.add("sort-by", 0, true);
+  flags.add("show-kind", 0, false);
+  flags.add("show-managed-fields", 0, false);
+  flags.add("template", 0, true);
+  flags.add("allow-missing-template-keys", 0, false, "true");
+}
+
+void add_file_flags(Flags& flags) {
+  flags.add("filename", 'f', true);
+  flags.add("recursive", 'R', false);
+  flags.add("kustomize", 'k', true);
+}
+
+namespace {
+
+bool has_manifest_extension(const std::string& path) {
+  auto ext = std::filesystem::path(path).extension().string();
+  return ext == ".yaml" || ext == ".yml" || ext == ".json";
+}
+
+void collect_files(const std::string& dir, bool recursive, std::vector<std::string>& out) {
+  std::vector<std::string> entries;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) entries.push_back(entry.path().string());
+  std::sort(entries.begin(), entries.end());
+  for (const auto& e : entries) {
+    if (std::filesystem::is_directory(e)) {
+      if (recursive) collect_files(e, recursive, out);
+    } else if (has_manifest_extension(e)) {
+      out.push_back(e);
+    }
+  }
+}
+
+std::vector<Json> parse_manifest(const std::string& text, const std::string& source) {
+  std::vector<Json> docs;
+  try {
+    docs = parse_yaml_documents(text);
+  } catch (const YamlError& e) {
+    throw CommandError("error parsing " + source + ": error converting YAML to JSON: " + e.what());
+  }
+  std::vector<Json> out;
+  for (auto& d : docs) {
+    if (!d.is_object()) {
+      throw CommandError("error validating \"" + source +
+                         "\": error validating data: invalid object to validate; if you choose to ignore these "
+                         "errors, turn validation off with --validate=false");
+    }
+    if (d.value("kind", "") == "List" || (d.contains("items") && d.value("kind", "").size() > 4 &&
+                                          d.value("kind", "").ends_with("List"))) {
+      for (auto& item : d["items"]) out.push_back(item);
+      continue;
+    }
+    if (!d.contains("kind") || !d["kind"].is_string() || d["kind"].get<std::string>().empty()) {
+      throw CommandError("error validating \"" + source + "\": error validating data: kind not set; if you choose to "
+                         "ignore these errors, turn validation off with --validate=false");
+    }
+    if (!d.contains("apiVersion") || !d["apiVersion"].is_string()) {
+      throw CommandError("error validating \"" + source + "\": error validating data: apiVersion not set; if you "
+                         "choose to ignore these errors, turn validation off with --validate=false");
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string go_json_compact(const Json& value) {
+  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string out;
+  for (char c : text) {
+    if (c == '<') out += "\\u003c";
+    else if (c == '>') out += "\\u003e";
+    else if (c == '&') out += "\\u0026";
+    else out += c;
+  }
+  return out;
+}
+
+std::vector<Manifest> read_manifests(const Flags& flags) {
+  auto files = flags.all("filename");
+  if (files.empty()) throw CommandError("must specify one of -f and -k");
+  std::vector<Manifest> out;
+  for (const auto& f : files) {
+    std::vector<std::string> paths;
+    if (f == "-") {
+      std::ostringstream text;
+      text << std::cin.rdbuf();
+      for (auto& d : parse_manifest(text.str(), "STDIN")) out.push_back({std::move(d), "STDIN"});
+      continue;
+    }
+    if (f.rfind("http://", 0) == 0 || f.rfind("https://", 0) == 0) {
+      throw CommandError("unable to read URL \"" + f + "\": remote manifests are not supported by this kubectl");
+    }
+    struct stat st {};
+    if (stat(f.c_str(), &st) != 0) throw CommandError("the path \"" + f + "\" does not exist");
+    if (S_ISDIR(st.st_mode)) {
+      collect_files(f, flags.boolean("recursive"), paths);
+    } else {
+      paths.push_back(f);
+    }
+    for (const auto& p : paths) {
+      std::ifstream in(p);
+      if (!in) throw CommandError("open " + p + ": permission denied");
+      std::ostringstream text;
+      text << in.rdbuf();
+      for (auto& d : parse_manifest(text.str(), p)) out.push_back({std::move(d), p});
+    }
+  }
+  return out;
+}
+
+std::string namespace_for_object(Session& session, const Json& object, const client::ResourceInfo& info) {
+  if (!info.namespaced) return "";
+  std::string own = object.value("metadata", Json::object()).value("namespace", "");
+  std::string ns = session.namespace_();
+  if (!own.empty()) {
+    if (session.flags().given("namespace") && own != ns) {
+      throw CommandError("the namespace from the provided object \"" + own +
+                         "\" does not match the namespace \"" + ns + "\". You must pass '--namespace=" + own +
+                         "' to perform this operation.");
+    }
+    return own;
+  }
+  return ns;
+}
+
+std::string display_name(const client::ResourceInfo& info, const std::string& name) {
+  return resource_name_of(info.kind, info.gvr.group, name);
+}
+
+std::vector<ResourceTarget> resolve_targets(Session& session, const std::vector<std::string>& args) {
+  std::vector<ResourceTarget> out;
+  if (args.empty()) return out;
+  bool slash_form = args[0].find('/') != std::string::npos;
+  if (slash_form) {
+    for (const auto& a : args) {
+      auto slash = a.find('/');
+      if (slash == std::string::npos) {
+        throw CommandError("there is no need to specify a resource type as a separate argument when passing "
+                           "arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of "
+                           "'kubectl get resource resource/<resource_name>'");
+      }
+      auto info = session.resource(a.substr(0, slash));
+      std::string name = a.substr(slash + 1);
+      if (name.empty()) throw CommandError("arguments in resource/name form must have a single resource and name");
+      auto it = std::find_if(out.begin(), out.end(), [&](const ResourceTarget& t) { return t.info.gvr == info.gvr; });
+      if (it == out.end()) {
+        out.push_back({info, {name}});
+      } else {
+        it->names.push_back(name);
+      }
+    }
+    return out;
+  }
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i].find('/') != std::string::npos) {
+      throw CommandError("there is no need to specify a resource type as a separate argument when passing arguments "
+                         "in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get "
+                         "resource resource/<resource_name>'");
+    }
+  }
+  std::vector<std::string> names(args.begin() + 1, args.end());
+  std::stringstream types(args[0]);
+  std::string type;
+  while (std::getline(types, type, ',')) {
+    if (type.empty()) continue;
+    if (type == "all") {
+      for (const auto& r : session.mapper().all_resources()) {
+        if (!r.preferred_version) continue;
+        if (std::find(r.categories.begin(), r.categories.end(), "all") == r.categories.end()) continue;
+        if (std::any_of(out.begin(), out.end(), [&](const ResourceTarget& t) { return t.info.gvr == r.gvr; })) continue;
+        out.push_back({r, names});
+      }
+      continue;
+    }
+    auto info = session.resource(type);
+    if (std::any_of(out.begin(), out.end(), [&](const ResourceTarget& t) { return t.info.gvr == info.gvr; })) continue;
+    out.push_back({info, names});
+  }
+  return out;
+}
+
+std::string dry_run_mode(const Flags& flags) {
+  if (!flags.given("dry-run")) return "none";
+  std::string v = flags.str("dry-run");
+  if (v == "true" || v == "client") return "client";
+  if (v == "server") return "server";
+  if (v == "none" || v == "false") return "none";
+  throw CommandError("Invalid dry-run value (" + v + "). Must be \"none\", \"server\", or \"client\".");
+}
+
+std::string dry_run_suffix(const std::string& mode) {
+  if (mode == "client") return " (dry run)";
+  if (mode == "server") return " (server dry run)";
+  return "";
+}
+
+void print_result(Session& session, const Json& object, const client::ResourceInfo& info, const std::string& verb,
+                  const std::string& dry_run) {
+  const Flags& flags = session.flags();
+  std::string output = flags.given("output") ? flags.str("output") : "";
+  if (!output.empty() && output != "name") {
+    check_output_format(output);
+    PrintOptions options;
+    options.output = output;
+    std::cout << print_objects({object}, options, false);
+    return;
+  }
+  std::string name = object.value("metadata", Json::object()).value("name", "");
+  if (output == "name") {
+    std::cout << display_name(info, name) << "\n";
+    return;
+  }
+  std::cout << display_name(info, name) << " " << verb << dry_run_suffix(dry_run) << "\n";
+}
+
+}  // namespace k3s::kubectl

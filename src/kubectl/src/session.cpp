@@ -1,0 +1,177 @@
+#include "session.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <regex>
+
+namespace k3s::kubectl {
+
+void add_global_flags(Flags& flags) {
+  flags.add("kubeconfig", 0, true);
+  flags.add("context", 0, true);
+  flags.add("cluster", 0, true);
+  flags.add("user", 0, true);
+  flags.add("namespace", 'n', true);
+  flags.add("server", 's', true);
+  flags.add("token", 0, true);
+  flags.add("username", 0, true);
+  flags.add("password", 0, true);
+  flags.add("client-certificate", 0, true);
+  flags.add("client-key", 0, true);
+  flags.add("certificate-authority", 0, true);
+  flags.add("tls-server-name", 0, true);
+  flags.add("insecure-skip-tls-verify", 0, false);
+  flags.add("request-timeout", 0, true, "0");
+  flags.add("v", 'v', true, "0");
+  flags.add("match-server-version", 0, false);
+  flags.add("cache-dir", 0, true);
+  flags.add("as", 0, true);
+  flags.add("as-group", 0, true);
+  flags.add("as-uid", 0, true);
+  flags.add("warnings-as-errors", 0, false);
+  flags.add("disable-compression", 0, false);
+  flags.add("profile", 0, true, "none");
+  flags.add("profile-output", 0, true);
+  flags.add("log-flush-frequency", 0, true);
+  flags.add("help", 'h', false);
+}
+
+namespace {
+
+// kubectl's --request-timeout: "0" (none), "5", "5s", "1m", "500ms".
+std::optional<std::chrono::milliseconds> parse_timeout(const std::string& text) {
+  if (text.empty() || text == "0") return std::nullopt;
+  static const std::regex re(R"(^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$)");
+  std::smatch m;
+  if (!std::regex_match(text, m, re)) {
+    throw CommandError("invalid timeout value. Timeout must be a single integer in seconds, or an integer followed "
+                       "by a corresponding time unit (e.g. 1s | 2m | 3h)");
+  }
+  double value = std::stod(m[1]);
+  std::string unit = m[2];
+  double ms = unit == "ms" ? value : unit == "m" ? value * 60000 : unit == "h" ? value * 3600000 : value * 1000;
+  if (ms <= 0) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<long long>(ms));
+}
+
+}  // namespace
+
+Session::Session(const Flags& flags, std::string fallback_kubeconfig, std::string command_path)
+    : flags_(flags), fallback_kubeconfig_(std::move(fallback_kubeconfig)), command_path_(std::move(command_path)) {}
+
+client::LoadingRules Session::loading_rules() const {
+  std::string fallback;
+  if (!fallback_kubeconfig_.empty() && access(fallback_kubeconfig_.c_str(), R_OK) == 0) fallback = fallback_kubeconfig_;
+  client::LoadingRules rules = client::LoadingRules::from_environment(fallback);
+  rules.explicit_path = flags_.str("kubeconfig");
+  rules.default_server = "http://localhost:8080";
+  return rules;
+}
+
+client::ConfigOverrides Session::overrides() const {
+  client::ConfigOverrides o;
+  o.context = flags_.str("context");
+  o.cluster = flags_.str("cluster");
+  o.user = flags_.str("user");
+  o.server = flags_.str("server");
+  o.token = flags_.str("token");
+  o.username = flags_.str("username");
+  o.password = flags_.str("password");
+  o.client_certificate = flags_.str("client-certificate");
+  o.client_key = flags_.str("client-key");
+  o.certificate_authority = flags_.str("certificate-authority");
+  o.tls_server_name = flags_.str("tls-server-name");
+  if (flags_.given("insecure-skip-tls-verify")) o.insecure_skip_tls_verify = flags_.boolean("insecure-skip-tls-verify");
+  o.namespace_ = flags_.str("namespace");
+  o.request_timeout = parse_timeout(flags_.str("request-timeout"));
+  return o;
+}
+
+client::RestConfig& Session::rest_config() {
+  if (!config_) {
+    auto overrides_value = overrides();
+    try {
+      config_ = client::build_config(loading_rules(), overrides_value);
+    } catch (const client::ConfigError& e) {
+      switch (e.kind()) {
+        case client::ConfigErrorKind::load:
+          throw ExitError(std::string("error: ") + e.what());
+        case client::ConfigErrorKind::context_not_found:
+        case client::ConfigErrorKind::cluster_not_found:
+        case client::ConfigErrorKind::user_not_found:
+        case client::ConfigErrorKind::empty:
+          throw ExitError(std::string("Error in configuration: ") + e.what());
+        default:
+          throw ExitError(std::string("error: ") + e.what());
+      }
+    }
+    config_->user_agent = "kubectl/v1.33.5 (linux/amd64) kubernetes/k3s";
+    config_->qps = 0;
+    // Without --request-timeout kubectl waits as long as the server takes.
+    if (!overrides_value.request_timeout) config_->timeout = std::chrono::hours(24);
+  }
+  return *config_;
+}
+
+client::Client& Session::api() {
+  if (!client_) {
+    auto& config = rest_config();
+    try {
+      client_ = std::make_unique<client::Client>(config);
+    } catch (const client::TransportError& e) {
+      throw ExitError(std::string("error: ") + e.what());
+    }
+  }
+  return *client_;
+}
+
+std::string Session::namespace_() { return rest_config().namespace_; }
+
+bool Session::namespace_explicit() { return rest_config().namespace_explicit; }
+
+bool Session::all_namespaces() const { return flags_.given("all-namespaces") && flags_.boolean("all-namespaces"); }
+
+client::ResourceInfo Session::resource(const std::string& text) {
+  auto found = mapper().find(text);
+  if (!found) throw CommandError("the server doesn't have a resource type \"" + text + "\"");
+  return *found;
+}
+
+std::string api_error_text(const client::ApiError& e) {
+  std::string reason = e.reason();
+  std::string message = e.message();
+  if (reason.empty()) {
+    return "Error from server: " + message;
+  }
+  return "Error from server (" + reason + "): " + message;
+}
+
+std::string transport_error_text(const std::string& server, const std::string& message) {
+  std::string host = server;
+  if (auto p = host.find("://"); p != std::string::npos) host = host.substr(p + 3);
+  if (auto slash = host.find('/'); slash != std::string::npos) host = host.substr(0, slash);
+  if (message.find("refused") != std::string::npos) {
+    return "The connection to the server " + host + " was refused - did you specify the right host or port?";
+  }
+  if (message.find("timed out") != std::string::npos) {
+    return "Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while awaiting "
+           "headers)";
+  }
+  return "Unable to connect to the server: " + message;
+}
+
+int report_error(const std::exception& e, std::ostream& err) {
+  if (auto* exit = dynamic_cast<const ExitError*>(&e)) {
+    if (std::string(exit->what()).size()) err << exit->what() << "\n";
+    return exit->code();
+  }
+  if (auto* api = dynamic_cast<const client::ApiError*>(&e)) {
+    err << api_error_text(*api) << "\n";
+    return 1;
+  }
+  err << "error: " << e.what() << "\n";
+  return 1;
+}
+
+}  // namespace k3s::kubectl
