@@ -218,6 +218,8 @@ class JobController : public QueueController {
         uncounted_succeeded.insert(uid);
         ++new_successes;
         to_release.push_back(p);
+      } else if (spec.suspend && phase_of(p) != "Failed" && object::is_being_deleted(p)) {
+        to_release.push_back(p);  // stopped by the suspension: not a failure
       } else if (counts_as_failed(p, spec)) {
         const auto match = match_pod_failure_policy(job, p);
         if (match.action == "Ignore") {
