@@ -67,4 +67,6 @@ std::vector<CommandDef> modify_commands();
 std::vector<CommandDef> create_commands();
 std::vector<CommandDef> config_commands();
 std::vector<CommandDef> info_commands();
+std::vector<CommandDef> edit_commands();
+std::vector<CommandDef> ops_commands();
 }  // namespace k3s::kubectl
