@@ -8,6 +8,7 @@
 #include "reviews.h"
 #include "batch_defaults.h"
 #include "binding.h"
+#include "node_proxy.h"
 #include "csr_strategy.h"
 #include "eviction.h"
 #include "util/base64.h"
@@ -688,6 +689,7 @@ http::Response handle_resource(ApiContext& ctx, ResourceRequest& req) {
     throw ApiError(404, "NotFound", "the server could not find the requested resource");
   if (req.subresource == "scale") return handle_scale(ctx, req);
   if (req.subresource == "binding" && t.kind == "Pod") return handle_binding(ctx, req);
+  if (is_node_proxy_subresource(t, req.subresource)) return handle_node_proxy(ctx, req);
   if (req.subresource == "eviction" && t.kind == "Pod") return handle_eviction(ctx, req);
   if (!req.subresource.empty() && req.subresource != "status" && req.subresource != "approval")
     throw ApiError(404, "NotFound", "the server could not find the requested resource");

@@ -14,6 +14,7 @@
 #include "kine/server.h"
 #include "kine/store.h"
 #include "supervisor.h"
+#include "tunnel/tunnel.h"
 
 #ifndef K3S_GIT_COMMIT
 #define K3S_GIT_COMMIT ""
@@ -86,10 +87,22 @@ int run_server(const cli::ServerConfig& config) {
         config.advertise_port ? config.advertise_port : config.https_listen_port, config.bind_address,
         certs.client_ca.cert_file, kine_socket, config.https_listen_port, config.service_cidr,
         config.service_node_port_range, certs.serving_cert, certs.serving_key);
+    // Kubelets are reached through their agents' tunnels when connected, else directly.
+    auto tunnels = std::make_shared<tunnel::TunnelServer>();
+    api_options.kubelet.client_cert_file = certs.apiserver_client_cert;
+    api_options.kubelet.client_key_file = certs.apiserver_client_key;
+    api_options.kubelet.ca_file = certs.server_ca.cert_file;
+    api_options.kubelet.tunnel_dialer = [tunnels](const std::string& node) -> http::Dialer {
+      if (!tunnels->connected(node)) return {};
+      return [tunnels, node](const std::string& host, const std::string& port) {
+        const bool ipv6 = host.find(':') != std::string::npos;
+        return tunnels->dial(node, (ipv6 ? "[" + host + "]" : host) + ":" + port);
+      };
+    };
     auto api = std::make_shared<apiserver::ApiServer>(api_options);
 
     Supervisor supervisor({certs.server_ca.cert_file, tokens.server_password, tokens.agent_password,
-                           [api] { return api->ready(); }});
+                           [api] { return api->ready(); }, tunnels.get()});
 
     http::ServerOptions http_options;
     http_options.bind_address = config.bind_address;
@@ -103,6 +116,13 @@ int run_server(const cli::ServerConfig& config) {
       return api->handle(request);
     });
     spdlog::info("Tunnel server and supervisor listening on {}:{}", config.bind_address, listener.port());
+    {
+      const std::string advertise = config.advertise_address.empty() ? "127.0.0.1" : config.advertise_address;
+      const int advertised_port = config.advertise_port ? config.advertise_port : listener.port();
+      supervisor.enable_node_join({&certs, "https://127.0.0.1:" + std::to_string(listener.port()),
+                                   agent_config_json(config, listener.port()),
+                                   "[\"" + advertise + ":" + std::to_string(advertised_port) + "\"]"});
+    }
 
     write_admin_kubeconfig(config.write_kubeconfig, config.write_kubeconfig_mode.empty() ? "0600" : config.write_kubeconfig_mode,
                            listener.port(), certs);
@@ -114,6 +134,7 @@ int run_server(const cli::ServerConfig& config) {
     sigwait(&stop_signals, &signal_number);
     spdlog::info("Received {}; shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
     control_plane.stop();
+    tunnels->stop();
     listener.stop();
     api->stop();
     etcd->shutdown();

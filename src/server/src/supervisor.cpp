@@ -3,7 +3,10 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+
 #include "pki/pki.h"
+#include "tunnel/tunnel.h"
 
 namespace k3s::server {
 
@@ -43,8 +46,34 @@ bool Supervisor::basic_auth_ok(const http::Request& request) const {
   return false;
 }
 
+void Supervisor::enable_node_join(NodeJoinOptions options) {
+  auto join = std::make_shared<NodeJoin>(std::move(options));
+  std::lock_guard lock(join_mu_);
+  node_join_ = std::move(join);
+}
+
+std::shared_ptr<NodeJoin> Supervisor::node_join() const {
+  std::lock_guard lock(join_mu_);
+  return node_join_;
+}
+
+// A node's tunnel authenticates with its kubelet client certificate (system:node:<name> in
+// group system:nodes, from the client CA), as k3s's does.
+std::optional<http::Response> Supervisor::connect_tunnel(const http::Request& request) const {
+  if (!options_.tunnels) return text(404, "404 page not found\n");
+  static const std::string kNodePrefix = "system:node:";
+  const auto& peer = request.peer;
+  const bool node_group = std::find(peer.organizations.begin(), peer.organizations.end(), "system:nodes") !=
+                          peer.organizations.end();
+  if (!peer.verified || !node_group || peer.common_name.rfind(kNodePrefix, 0) != 0 ||
+      peer.common_name.size() == kNodePrefix.size())
+    return text(401, "Unauthorized: the tunnel needs a node client certificate\n");
+  return options_.tunnels->accept(request, peer.common_name.substr(kNodePrefix.size()));
+}
+
 std::optional<http::Response> Supervisor::handle(const http::Request& request) const {
   const std::string& p = request.path;
+  if (p == tunnel::kConnectPath) return connect_tunnel(request);
   if (p == "/cacerts") {
     try {
       auto r = text(200, pki::read_file(options_.server_ca_file));
@@ -63,6 +92,11 @@ std::optional<http::Response> Supervisor::handle(const http::Request& request) c
   if (p == "/v1-k3s/readyz") {
     if (options_.api_ready && options_.api_ready()) return text(200, "ok");
     return text(503, "apiserver not ready");
+  }
+  if (auto join = node_join()) {
+    if (auto response = join->handle(request)) return response;
+  } else if (p != "/v1-k3s/server-bootstrap") {
+    return text(503, "the server is starting\n");
   }
   return text(404, "404 page not found\n");
 }

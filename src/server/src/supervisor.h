@@ -3,10 +3,17 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
 #include "http/message.h"
+#include "node_join.h"
+
+namespace k3s::tunnel {
+class TunnelServer;
+}
 
 namespace k3s::server {
 
@@ -15,6 +22,8 @@ struct SupervisorOptions {
   std::string server_password;  // `server:<pw>`
   std::string agent_password;   // `node:<pw>`
   std::function<bool()> api_ready;
+  // Agents' tunnels (/v1-k3s/connect); none: the endpoint answers 404.
+  tunnel::TunnelServer* tunnels = nullptr;
 };
 
 class Supervisor {
@@ -22,10 +31,17 @@ class Supervisor {
   explicit Supervisor(SupervisorOptions options) : options_(std::move(options)) {}
   // The response when `request` is a supervisor path, nullopt otherwise.
   std::optional<http::Response> handle(const http::Request& request) const;
+  // Serves the agent join endpoints from now on (once the API listener is up); until then
+  // they answer 503.
+  void enable_node_join(NodeJoinOptions options);
 
  private:
   bool basic_auth_ok(const http::Request& request) const;
+  std::shared_ptr<NodeJoin> node_join() const;
+  std::optional<http::Response> connect_tunnel(const http::Request& request) const;
   SupervisorOptions options_;
+  mutable std::mutex join_mu_;
+  std::shared_ptr<NodeJoin> node_join_;
 };
 
 }  // namespace k3s::server

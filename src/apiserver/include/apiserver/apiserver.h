@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "http/client.h"
 #include "http/message.h"
 #include "kine/store.h"
 
@@ -24,12 +25,22 @@ struct UserInfo {
 // credentials, nullopt when they are not its kind. Throwing rejects the request (401).
 using Authenticator = std::function<std::optional<UserInfo>(const http::Request&)>;
 
+// How the API server reaches kubelets (pods/log, exec, attach, portforward, nodes/proxy).
+struct KubeletAccess {
+  std::string client_cert_file, client_key_file;  // the API server's kubelet client identity
+  std::string ca_file;                            // verifies kubelet serving certificates
+  // The node's tunnel dialer, or an empty function when the node has none (then the
+  // kubelet is dialed directly over TCP).
+  std::function<http::Dialer(const std::string& node_name)> tunnel_dialer;
+};
+
 struct Options {
   kine::Store* store = nullptr;
   std::string service_cidr = "10.43.0.0/16";
   std::string service_node_port_range = "30000-32767";
   std::string git_commit;  // shown in /version
   std::string git_version = "v1.33.5+k3s1";
+  KubeletAccess kubelet;
 };
 
 class ApiServer {
