@@ -324,6 +324,59 @@ case_uninstall_in_namespace() {
     return 0
 }
 
+# The installed binary started the way its unit starts it (ExecStart, EnvironmentFile,
+# NOTIFY_SOCKET) sends READY=1 only once the API answers.
+case_notify_ready() {
+    [ -x "${K3S_BINARY:-}" ] || fail "K3S_BINARY must name the built k3s binary"
+    [ -x "${KUBECTL:-}" ] || fail "KUBECTL must name a kubectl binary"
+    publish "$K3S_BINARY"
+    start_release_server
+    local port data=$WORK/data kc=$WORK/k3s.yaml
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    run_install INSTALL_K3S_SKIP_ENABLE=true INSTALL_K3S_SKIP_START=true K3S_KUBECONFIG_MODE=600 \
+        -- server --disable-agent --data-dir "$data" --https-listen-port "$port" --bind-address 127.0.0.1 \
+        --write-kubeconfig "$kc" || fail "install failed"
+    local unit=$UNITS/k3s.service exec_start
+    # ExecStart with its continuation lines joined and systemd's $$ / %% escapes undone.
+    exec_start=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$unit" | sed 's/^ExecStart=//; s/\\$//' | tr '\n' ' ' |
+        sed 's/\$\$/$/g; s/%%/%/g')
+    [ -n "$exec_start" ] || fail "no ExecStart in $unit"
+    python3 "$HERE/notify_listener.py" "$WORK/notify.sock" "$WORK/notify.log" -- \
+        "$KUBECTL" --kubeconfig "$kc" get --raw /readyz &
+    local listener=$!
+    for _ in $(seq 1 100); do [ -S "$WORK/notify.sock" ] && break; sleep 0.1; done
+    (set -a; . "$unit.env"; NOTIFY_SOCKET=$WORK/notify.sock exec sh -c "exec $exec_start") >"$WORK/k3s.log" 2>&1 &
+    local k3s=$!
+    wait "$listener"
+    kill -TERM "$k3s" 2>/dev/null; wait "$k3s" 2>/dev/null
+    sed 's/^/    notify: /' "$WORK/notify.log"
+    grep -q '^message READY=1$' "$WORK/notify.log" || { tail -20 "$WORK/k3s.log" >&2; fail "READY=1 never arrived"; }
+    grep -q '^probe exit=0 ok$' "$WORK/notify.log" || { tail -20 "$WORK/k3s.log" >&2; fail "the API did not answer when READY=1 arrived"; }
+    [ "$(grep -c '^message' "$WORK/notify.log")" = 1 ] || fail "messages before READY=1 (a child notified?)"
+}
+
+# scripts/release.sh produces the set install.sh downloads, and it installs from it.
+case_release_set() {
+    [ -x "${K3S_BINARY:-}" ] || fail "K3S_BINARY must name the built k3s binary"
+    local dist=$WORK/dist
+    K3S_BIN=$K3S_BINARY bash "$HERE/../../scripts/release.sh" "$dist" >"$WORK/out" 2>&1 || fail "release.sh failed"
+    for f in k3s install.sh k3s-airgap-images-amd64.tar k3s-airgap-images-amd64.tar.gz \
+        k3s-airgap-images-amd64.tar.zst sha256sum-amd64.txt; do
+        expect [ -s "$dist/$f" ]
+    done
+    (cd "$dist" && sha256sum -c --quiet sha256sum-amd64.txt) || fail "checksums of the release set"
+    tar -xOf "$dist/k3s-airgap-images-amd64.tar" manifest.json >"$WORK/manifest.json" || fail "no manifest.json"
+    expect_grep "docker.io/rancher/mirrored-pause:3.6" "$WORK/manifest.json"
+    "$dist/k3s" --version >"$WORK/version" 2>&1 || fail "the released binary does not run"
+    expect_grep "k3s version $VERSION" "$WORK/version"
+    mkdir -p "$WORK/release/download/$VERSION"
+    cp "$dist/k3s" "$dist/sha256sum-amd64.txt" "$WORK/release/download/$VERSION/"
+    start_release_server
+    INSTALL_SH=$dist/install.sh
+    run_install INSTALL_K3S_SKIP_ENABLE=true INSTALL_K3S_SKIP_START=true || fail "install from the release set failed"
+    expect cmp -s "$dist/k3s" "$BIN/k3s"
+}
+
 case "$CASE" in
     uninstall_in_namespace) case_uninstall_in_namespace ;;
     *)
