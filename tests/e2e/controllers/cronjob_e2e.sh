@@ -22,6 +22,7 @@ spec:
       template:
         spec:
           restartPolicy: Never
+          schedulerName: e2e-none
           containers: [{name: main, image: busybox}]
 ---
 apiVersion: batch/v1
@@ -29,7 +30,7 @@ kind: CronJob
 metadata: {name: broken}
 spec:
   schedule: "61 * * * *"
-  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: main, image: busybox}]}}}}
+  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, schedulerName: e2e-none, containers: [{name: main, image: busybox}]}}}}
 ---
 apiVersion: batch/v1
 kind: CronJob
@@ -37,7 +38,7 @@ metadata: {name: nowhere}
 spec:
   schedule: "@hourly"
   timeZone: Mars/Olympus_Mons
-  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: main, image: busybox}]}}}}
+  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, schedulerName: e2e-none, containers: [{name: main, image: busybox}]}}}}
 YAML
 
 [ "$(k get cronjob tick -o jsonpath='{.spec.concurrencyPolicy}/{.spec.failedJobsHistoryLimit}/{.spec.suspend}')" = "Allow/1/false" ] \

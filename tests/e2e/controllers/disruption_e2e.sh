@@ -12,7 +12,7 @@ for i in 1 2 3; do
 apiVersion: v1
 kind: Pod
 metadata: {name: web-$i, labels: {app: web}}
-spec: {containers: [{name: main, image: busybox}]}
+spec: {schedulerName: e2e-none, containers: [{name: main, image: busybox}]}
 YAML
   set_pod_running_ready web-$i
 done
@@ -61,7 +61,7 @@ k apply -f - >/dev/null <<'YAML'
 apiVersion: v1
 kind: Pod
 metadata: {name: web-pending, labels: {app: web}}
-spec: {containers: [{name: main, image: busybox}]}
+spec: {schedulerName: e2e-none, containers: [{name: main, image: busybox}]}
 YAML
 out=$(evict web-pending)
 [[ "$out" == *'"status":"Success"'* ]] && pass "pending pod evicted regardless of the budget" || fail "pending eviction: $out"
@@ -71,7 +71,7 @@ k apply -f - >/dev/null <<'YAML'
 apiVersion: v1
 kind: Pod
 metadata: {name: web-4, labels: {app: web}}
-spec: {containers: [{name: main, image: busybox}]}
+spec: {schedulerName: e2e-none, containers: [{name: main, image: busybox}]}
 YAML
 set_pod_running_ready web-4
 wait_for "room again after a new ready pod" "3/3/2/1/1" pdb web

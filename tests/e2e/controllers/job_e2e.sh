@@ -17,6 +17,7 @@ $2
   template:
     spec:
       restartPolicy: Never
+      schedulerName: e2e-none
       containers: [{name: main, image: busybox, command: ["true"]}]
 YAML
 }
@@ -70,7 +71,8 @@ job indexed "  completions: 3
   parallelism: 3
   completionMode: Indexed"
 wait_for "indexed: three pods" 3 count_pods indexed
-wait_for "indexed: indexes 0,1,2" "0 1 2" bash -c "'$KUBECTL' --kubeconfig '$KC' get pods -l batch.kubernetes.io/job-name=indexed -o jsonpath='{range .items[*]}{.metadata.annotations.batch\.kubernetes\.io/job-completion-index}{\"\\n\"}{end}' | sort | xargs"
+indexes_of() { k get pods -l "batch.kubernetes.io/job-name=$1" -o jsonpath='{range .items[*]}{.metadata.annotations.batch\.kubernetes\.io/job-completion-index}{"\n"}{end}' | sort | xargs; }
+wait_for "indexed: indexes 0,1,2" "0 1 2" indexes_of indexed
 p1=$(k get pods -l batch.kubernetes.io/job-name=indexed,batch.kubernetes.io/job-completion-index=1 -o jsonpath='{.items[0].metadata.name}')
 [ "$(k get pod "$p1" -o jsonpath='{.spec.hostname}')" = "indexed-1" ] && pass "indexed: hostname" || fail "hostname: $(k get pod "$p1" -o jsonpath='{.spec.hostname}')"
 [ "$(k get pod "$p1" -o jsonpath='{.spec.containers[0].env[?(@.name=="JOB_COMPLETION_INDEX")].valueFrom.fieldRef.fieldPath}')" = "metadata.annotations['batch.kubernetes.io/job-completion-index']" ] \

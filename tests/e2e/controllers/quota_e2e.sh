@@ -23,6 +23,7 @@ apiVersion: v1
 kind: Pod
 metadata: {name: p$i}
 spec:
+  schedulerName: e2e-none
   containers: [{name: main, image: busybox, resources: {requests: {cpu: 250m}, limits: {memory: 128Mi}}}]
 YAML
 done

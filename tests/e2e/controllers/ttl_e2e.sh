@@ -18,6 +18,7 @@ spec:
   template:
     spec:
       restartPolicy: Never
+      schedulerName: e2e-none
       containers: [{name: main, image: busybox}]
 YAML
 done

@@ -80,9 +80,20 @@ class JobController : public QueueController {
         .on_add = [this](const ObjectPtr& p) { pod_event(*p, true, false); },
         .on_update = [this](const ObjectPtr& old_pod, const ObjectPtr& p) {
           if (controller_key(*old_pod, "Job") != controller_key(*p, "Job")) pod_event(*old_pod, false, false);
+          // A pod held by its finalizer shows its deletion as a deletionTimestamp.
+          const bool deletion_started = !object::is_being_deleted(*old_pod) && object::is_being_deleted(*p);
+          if (deletion_started) expectations_.deletion_observed(controller_key(*p, "Job"));
           pod_event(*p, false, false);
         },
-        .on_delete = [this](const client::DeletedObject& d) { if (d.object) pod_event(*d.object, false, true); },
+        .on_delete = [this](const client::DeletedObject& d) {
+          if (!d.object) return;
+          if (object::is_being_deleted(*d.object)) {
+            pod_event(*d.object, false, false);  // its deletion was already observed
+            release_deleted(*d.object);
+          } else {
+            pod_event(*d.object, false, true);
+          }
+        },
     });
   }
 
@@ -497,6 +508,11 @@ class JobController : public QueueController {
   void forget_backoff(const std::string& uid) {
     std::lock_guard lock(backoff_mu_);
     backoff_.erase(uid);
+  }
+
+  void release_deleted(const Json& pod) {
+    std::lock_guard lock(released_mu_);
+    released_.erase(object::uid_of(pod));
   }
 
   bool was_released(const Json& pod) {
