@@ -133,6 +133,20 @@ void default_on_create(const ResourceType& type, Json& obj) {
     if (!obj.contains("status")) obj["status"] = Json::object();
     if (!obj["status"].contains("phase")) obj["status"]["phase"] = "Pending";
     if (!obj["status"].contains("qosClass")) obj["status"]["qosClass"] = "BestEffort";
+    // DefaultTolerationSeconds admission: a pod stays 300 s on a node that went not-ready or
+    // unreachable (the node lifecycle controller's NoExecute taints) unless it says otherwise.
+    for (const char* taint : {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {
+      if (!spec.contains("tolerations") || !spec["tolerations"].is_array()) spec["tolerations"] = Json::array();
+      bool tolerated = false;
+      for (const auto& t : spec["tolerations"]) {
+        if (!t.is_object()) continue;
+        const std::string key = t.value("key", ""), effect = t.value("effect", "");
+        if ((key == taint || key.empty()) && (effect == "NoExecute" || effect.empty())) tolerated = true;
+      }
+      if (!tolerated)
+        spec["tolerations"].push_back(
+            {{"key", taint}, {"operator", "Exists"}, {"effect", "NoExecute"}, {"tolerationSeconds", 300}});
+    }
   } else if (k == "apps/Deployment") {
     auto& spec = obj["spec"];
     if (!spec.contains("replicas")) spec["replicas"] = 1;

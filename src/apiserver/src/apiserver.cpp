@@ -9,7 +9,6 @@
 
 #include "context.h"
 #include "discovery.h"
-#include "namespace_lifecycle.h"
 #include "openapi.h"
 #include "openapi_v2.h"
 #include "request_info.h"
@@ -52,7 +51,6 @@ struct ApiServer::Impl {
       lock.unlock();
       auto now = std::chrono::steady_clock::now();
       for (auto& [prefix, cache] : ctx.caches) cache->tick(now, std::chrono::seconds(30));
-      finalize_terminating_namespaces(ctx);
       lock.lock();
     }
   }

@@ -186,6 +186,16 @@ Json prepare_update(ApiContext& ctx, const ResourceRequest& req, const Json& cur
     if (next["metadata"].contains("managedFields")) merged["metadata"]["managedFields"] = next["metadata"]["managedFields"];
     return merged;
   }
+  if (req.subresource == "finalize") {
+    // Only spec.finalizers changes through /finalize (the namespace controller's last step).
+    Json merged = current;
+    const Json wanted = json_at(json_at(next, "spec"), "finalizers");
+    merged["spec"]["finalizers"] = wanted.is_array() ? wanted : Json::array();
+    for (const auto& f : merged["spec"]["finalizers"])
+      if (!f.is_string() || f.get<std::string>().empty())
+        throw ApiError(422, "Invalid", "Namespace \"" + object::name_of(current) + "\" is invalid: spec.finalizers: Invalid value: " + f.dump());
+    return merged;
+  }
   if (t.has_subresource("status") && current.contains("status")) next["status"] = current["status"];
   else if (t.has_subresource("status")) next.erase("status");
   if (t.kind == "Service" && t.group.empty()) ctx.allocator.carry_over(current, next);
@@ -484,8 +494,11 @@ http::Response write_update(ApiContext& ctx, ResourceRequest& req, const std::fu
       },
       dry_run);
   Json obj = result.object;
-  // The last finalizer removed from an object being deleted completes the deletion.
-  if (!dry_run && object::is_being_deleted(obj) && object::finalizers_of(obj).empty()) {
+  // The last finalizer removed from an object being deleted completes the deletion (for a
+  // namespace, also the last spec.finalizers entry, which the namespace controller drops).
+  const bool spec_finalized = !(t.group.empty() && t.kind == "Namespace") ||
+                              json_at(json_at(obj, "spec"), "finalizers").empty();
+  if (!dry_run && object::is_being_deleted(obj) && object::finalizers_of(obj).empty() && spec_finalized) {
     try {
       ctx.storage.remove(t, req.ns, req.name, nullptr, false);
     } catch (const ApiError& e) {
@@ -497,7 +510,7 @@ http::Response write_update(ApiContext& ctx, ResourceRequest& req, const std::fu
 
 http::Response handle_update(ApiContext& ctx, ResourceRequest& req) {
   const auto& t = *req.type;
-  if (!req.subresource.empty() && req.subresource != "status" && req.subresource != "approval")
+  if (!req.subresource.empty() && req.subresource != "status" && req.subresource != "approval" && req.subresource != "finalize")
     throw method_not_supported(t.group, t.resource + "/" + req.subresource, "update");
   std::vector<std::string> warnings;
   Json obj = decode_object(req, warnings);
@@ -691,6 +704,10 @@ http::Response handle_resource(ApiContext& ctx, ResourceRequest& req) {
   if (req.subresource == "binding" && t.kind == "Pod") return handle_binding(ctx, req);
   if (is_node_proxy_subresource(t, req.subresource)) return handle_node_proxy(ctx, req);
   if (req.subresource == "eviction" && t.kind == "Pod") return handle_eviction(ctx, req);
+  if (req.subresource == "finalize") {
+    if (v != "update") throw method_not_supported(t.group, t.resource + "/finalize", v);
+    return handle_update(ctx, req);
+  }
   if (!req.subresource.empty() && req.subresource != "status" && req.subresource != "approval")
     throw ApiError(404, "NotFound", "the server could not find the requested resource");
   if (v == "get") return handle_get(ctx, req);

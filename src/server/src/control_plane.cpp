@@ -28,6 +28,16 @@ struct ControlPlane::Component {
 
 namespace {
 
+// The address the `kubernetes` Service's Endpoints publish: --advertise-address, else the
+// first --node-ip, else a specific --bind-address, else loopback.
+std::string advertised_api_address(const cli::ServerConfig& config) {
+  if (!config.advertise_address.empty()) return config.advertise_address;
+  if (!config.agent.node_ips.empty() && !config.agent.node_ips.front().empty()) return config.agent.node_ips.front();
+  if (!config.bind_address.empty() && config.bind_address != "0.0.0.0" && config.bind_address != "::")
+    return config.bind_address;
+  return "127.0.0.1";
+}
+
 std::string candidate_identity() {
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
@@ -78,6 +88,9 @@ ControlPlane::ControlPlane(const cli::ServerConfig& config, const ServerCerts& c
     options.client_ca_key_file = certs.client_ca.key_file;
     options.server_ca_cert_file = certs.server_ca.cert_file;
     options.server_ca_key_file = certs.server_ca.key_file;
+    options.apiserver_advertise_address = advertised_api_address(config);
+    options.apiserver_advertise_port = config.advertise_port ? config.advertise_port : api_port;
+    controllers::apply_controller_manager_args(options, config.kube_controller_manager_args);
     add("kube-controller-manager", certs.controller_cert, certs.controller_key,
         [options](client::Client& c, std::stop_token stop) { controllers::run_controller_manager(c, options, stop); });
   }

@@ -28,6 +28,11 @@ struct ControllerManagerOptions {
   int node_cidr_mask_size_ipv6 = 64;
   std::string service_cidr = "10.43.0.0/16";
 
+  // kubernetes-endpoints: where the API server is reached (the `kubernetes` Service's
+  // Endpoints and EndpointSlice in default); empty address: not published.
+  std::string apiserver_advertise_address;
+  int apiserver_advertise_port = 6443;
+
   // root-ca-cert-publisher: the CA bundle published as ConfigMap kube-root-ca.crt.
   std::string root_ca_file;
   // csrsigning: kubelet client certificates are signed by the client CA, kubelet serving
@@ -47,6 +52,14 @@ struct ControllerManagerOptions {
   // The resync of every shared informer (0: none).
   std::chrono::milliseconds informer_resync{std::chrono::minutes(10)};
 };
+
+// Applies kube-controller-manager flags given as k3s's --kube-controller-manager-arg
+// ("name=value", an optional leading "--"): controllers, cluster-cidr, allocate-node-cidrs,
+// node-cidr-mask-size(-ipv4/-ipv6), service-cluster-ip-range, root-ca-file,
+// concurrent-syncs, node-monitor-period, node-monitor-grace-period,
+// node-startup-grace-period, terminated-pod-gc-threshold, cluster-signing-duration.
+// Throws std::invalid_argument naming the flag for an unknown flag or a malformed value.
+void apply_controller_manager_args(ControllerManagerOptions& options, const std::vector<std::string>& args);
 
 // Runs every enabled controller until `stop` is requested; returns after they all ended.
 // Throws std::invalid_argument for an unknown controller name in `controllers`.
