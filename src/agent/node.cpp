@@ -1,0 +1,44 @@
+// "Run this node": container runtime, airgap images, then the kubelet.
+#include "agent/node.h"
+
+#include <spdlog/spdlog.h>
+
+namespace k3s::agent {
+
+Node::Node(NodeOptions options) : options_(std::move(options)) {}
+
+Node::~Node() { stop(); }
+
+void Node::start() {
+  if (kubelet_) return;
+  const ContainerdPaths paths = containerd_paths(options_.containerd);
+  runtime_ = start_container_runtime(options_.containerd, options_.container_runtime_endpoint,
+                                     options_.runtime_ready_timeout);
+  spdlog::info("agent: container runtime at {}", runtime_.endpoint);
+  if (runtime_.supervisor) {
+    // Images first, so pods of an air-gapped node find the pause image at once.
+    importer_ = std::make_unique<AirgapImageImporter>(paths.images_dir, paths.socket, options_.containerd.snapshotter);
+    for (const auto& result : importer_->import_changed()) {
+      if (result.ok) spdlog::info("agent: imported images from {}", result.file);
+      else spdlog::warn("agent: importing {} failed: {}", result.file, result.output);
+    }
+    importer_->watch();
+  }
+  kubelet::KubeletConfig config = options_.kubelet;
+  config.runtime_endpoint = runtime_.endpoint;
+  if (config.cni_conf_dir.empty()) config.cni_conf_dir = paths.cni_conf_dir;
+  if (config.pause_image.empty()) config.pause_image = options_.containerd.pause_image;
+  kubelet_ = std::make_unique<kubelet::Kubelet>(std::move(config));
+  kubelet_->start();
+}
+
+void Node::stop() {
+  if (kubelet_) kubelet_->stop();
+  kubelet_.reset();
+  if (importer_) importer_->stop();
+  importer_.reset();
+  if (runtime_.supervisor) runtime_.supervisor->stop();
+  runtime_.supervisor.reset();
+}
+
+}  // namespace k3s::agent
