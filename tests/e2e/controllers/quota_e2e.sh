@@ -35,7 +35,13 @@ wait_for "a finished pod is not charged" "1/250m/128Mi" k -n team get resourcequ
 k -n team create configmap extra --from-literal=a=b >/dev/null
 k -n team create service nodeport web --tcp=80:80 >/dev/null
 k -n team create deployment d --image=busybox >/dev/null
-wait_for "configmaps counted" "$(k -n team get configmaps --no-headers | wc -l | tr -d ' ')" k -n team get resourcequota q -o jsonpath='{.status.used.configmaps}'
+configmaps_agree() {
+  local listed used
+  listed=$(k -n team get configmaps --no-headers | wc -l | tr -d ' ')
+  used=$(k -n team get resourcequota q -o jsonpath='{.status.used.configmaps}')
+  [ "$listed" = "$used" ] && echo "agree" || echo "listed $listed, used $used"
+}
+wait_for "configmaps counted" agree configmaps_agree
 wait_for "services and nodeports counted" "1/1" k -n team get resourcequota q -o jsonpath='{.status.used.services}/{.status.used.services\.nodeports}'
 wait_for "count/deployments.apps" "1" k -n team get resourcequota q -o jsonpath='{.status.used.count/deployments\.apps}'
 
