@@ -6,6 +6,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "agent/agent.h"
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "cli/flags.h"
@@ -45,6 +46,15 @@ int run_server_command(const std::vector<std::string>& args, const GlobalOptions
   cli::finish_server_config(config);
   cli::setup_logging(config.agent.log);
   return server::run_server(config);
+}
+
+int run_agent_command(const std::vector<std::string>& args, const GlobalOptions& global) {
+  cli::AgentConfig config;
+  if (!parse("agent", "Run node agent", cli::agent_flags(config), args, true)) return 0;
+  apply_global(global, config.log, config.data_dir);
+  cli::finish_agent_config(config);
+  cli::setup_logging(config.log);
+  return agent::run_agent(config);
 }
 
 int run_kine_command(const std::vector<std::string>& args, const GlobalOptions& global) {

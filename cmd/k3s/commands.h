@@ -13,6 +13,7 @@ struct GlobalOptions {
 };
 
 int run_server_command(const std::vector<std::string>& args, const GlobalOptions& global);
+int run_agent_command(const std::vector<std::string>& args, const GlobalOptions& global);
 int run_kine_command(const std::vector<std::string>& args, const GlobalOptions& global);
 int run_kubectl_command(const std::vector<std::string>& args, const GlobalOptions& global);
 int run_crictl_command(const std::vector<std::string>& args, const GlobalOptions& global);

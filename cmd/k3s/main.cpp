@@ -28,6 +28,7 @@ struct Command {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"server", "Run management server", k3s::cmd::run_server_command},
+      {"agent", "Run node agent", k3s::cmd::run_agent_command},
       {"kine", "Run the datastore shim alone, serving the etcd v3 API", k3s::cmd::run_kine_command},
       {"kubectl", "Run kubectl", k3s::cmd::run_kubectl_command},
       {"crictl", "Run crictl", k3s::cmd::run_crictl_command},

@@ -111,9 +111,9 @@ expect_refusal() {
   fi
   wait "$pid"
   local rc=$? errors
-  errors=$(grep -c '\[error\]' "$log")
+  errors=$(grep -c 'level=error' "$log")
   if [ "$rc" -ne 0 ] && grep -q -- "$pattern" "$log" && [ "$errors" -eq 1 ]; then
-    pass "$what (exit $rc): $(grep '\[error\]' "$log" | sed 's/.*\[error\] //')"
+    pass "$what (exit $rc): $(grep 'level=error' "$log" | sed 's/.*level=error msg=//')"
   else
     fail "$what: exit $rc; wanted one error line matching '$pattern'; log: $(cat "$log")"
   fi
