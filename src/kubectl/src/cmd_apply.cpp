@@ -77,11 +77,12 @@ std::vector<std::string> dry_run_option(const std::string& mode) {
 
 // The object as the last-applied annotation records it: without that annotation itself.
 Json modified_configuration(const Json& object) {
+  // As kubectl: the annotation map stays (possibly empty) in the recorded configuration.
   Json copy = object;
-  if (copy.contains("metadata") && copy["metadata"].contains("annotations")) {
-    copy["metadata"]["annotations"].erase(kLastApplied);
-    if (copy["metadata"]["annotations"].empty()) copy["metadata"].erase("annotations");
+  if (!copy["metadata"].contains("annotations") || !copy["metadata"]["annotations"].is_object()) {
+    copy["metadata"]["annotations"] = Json::object();
   }
+  copy["metadata"]["annotations"].erase(kLastApplied);
   Json with_annotation = copy;
   object::set_annotation(with_annotation, kLastApplied, go_json_compact(copy) + "\n");
   return with_annotation;
@@ -104,7 +105,14 @@ struct Prepared {
 Prepared prepare(Session& session, const Manifest& m) {
   Prepared p;
   p.object = m.object;
-  p.info = session.mapper().resource_for_kind(p.object.value("apiVersion", ""), p.object.value("kind", ""));
+  auto found = session.mapper().find_kind(p.object.value("apiVersion", ""), p.object.value("kind", ""));
+  if (!found) {
+    throw CommandError("resource mapping not found for name: \"" + object::name_of(p.object) + "\" namespace: \"" +
+                       object::namespace_of(p.object) + "\" from \"" + m.source + "\": no matches for kind \"" +
+                       p.object.value("kind", "") + "\" in version \"" + p.object.value("apiVersion", "") +
+                       "\"\nensure CRDs are installed first");
+  }
+  p.info = *found;
   p.ns = namespace_for_object(session, p.object, p.info);
   if (p.info.namespaced) object::set_namespace(p.object, p.ns);
   p.name = object::name_of(p.object);
@@ -354,8 +362,7 @@ int run_delete(Session& session) {
       }
     }
     if (targets.empty() && selecting) {
-      if (all_ns) std::cerr << "No resources found\n";
-      else std::cerr << "No resources found\n";
+      std::cout << "No resources found\n";
       return 0;
     }
   }

@@ -24,8 +24,7 @@ void add_common(Flags& flags) {
 
 std::string required_name(Session& session, const std::string& usage) {
   const auto& p = session.flags().positional();
-  if (p.empty()) throw UsageError("NAME is required");
-  if (p.size() > 1) throw UsageError("exactly one NAME is required, got " + std::to_string(p.size()));
+  if (p.size() != 1) throw UsageError("exactly one NAME is required, got " + std::to_string(p.size()));
   (void)usage;
   return p[0];
 }
@@ -54,7 +53,13 @@ int submit(Session& session, Json object, const client::GroupVersionResource& gv
     client::WriteOptions wo;
     if (mode == "server") wo.dry_run = {"All"};
     Json sent = object;
-    result = session.api().create(info.gvr, sent, wo);
+    try {
+      result = session.api().create(info.gvr, sent, wo);
+    } catch (const client::ApiError& e) {
+      std::string kind = object.value("kind", "");
+      for (auto& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      throw CommandError("failed to create " + kind + ": " + e.message());
+    }
   }
   print_result(session, result, info, "created", mode);
   return 0;

@@ -160,6 +160,7 @@ int run_get(Session& session) {
   options.show_labels = f.boolean("show-labels");
   options.label_columns = f.list("label-columns");
   options.sort_by = f.str("sort-by");
+  options.show_managed_fields = f.boolean("show-managed-fields");
   options.with_namespace = all_ns;
   std::size_t non_empty = 0;
   std::set<std::string> kinds;
@@ -170,7 +171,8 @@ int run_get(Session& session) {
       kinds.insert(r.info.gvr.group_resource());
     }
   }
-  options.with_kind = f.boolean("show-kind") || kinds.size() > 1 || (args.size() && args[0] == "all" && non_empty);
+  // kubectl prefixes names with the kind as soon as more than one type was asked for.
+  options.with_kind = f.boolean("show-kind") || kinds.size() > 1 || targets.size() > 1;
   if (table && !(watch && f.boolean("watch-only"))) {
     bool first = true;
     for (auto& r : results) {
@@ -219,7 +221,8 @@ int run_get(Session& session) {
   if (non_empty == 0 && errors.empty() && !watch) {
     bool any_list = std::any_of(results.begin(), results.end(), [](auto& r) { return r.list_query; });
     if (any_list && table) {
-      if (all_ns) {
+      bool namespaced = std::any_of(results.begin(), results.end(), [](auto& r) { return r.info.namespaced; });
+      if (all_ns || !namespaced) {
         std::cerr << "No resources found\n";
       } else {
         std::cerr << "No resources found in " << session.namespace_() << " namespace.\n";

@@ -191,9 +191,9 @@ int run_label_or_annotate(Session& session, bool labels) {
         if (mode == "server") po.dry_run = {"All"};
         result = session.api().patch(t.info.gvr, t.ns, t.name, client::PatchType::merge, patch, po);
       }
-      print_result(session, result, t.info, unchanged ? "not " + std::string(labels ? "labeled" : "annotated")
-                                                      : (labels ? "labeled" : "annotated"),
-                   mode);
+      std::string verb = labels ? "labeled" : "annotated";
+      if (labels && set.empty() && !remove.empty()) verb = "unlabeled";
+      print_result(session, result, t.info, unchanged ? "not " + verb : verb, mode);
     } catch (const client::ApiError& e) {
       std::cerr << api_error_text(e) << "\n";
       rc = 1;

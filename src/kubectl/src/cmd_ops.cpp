@@ -130,7 +130,12 @@ int run_logs(Session& session) {
     if (args.size() > 1 && container.empty()) container = args[1];
     auto slash = target.find('/');
     if (slash == std::string::npos) {
-      pods.push_back(session.api().get(client::resources::kPods, ns, target));
+      try {
+        pods.push_back(session.api().get(client::resources::kPods, ns, target));
+      } catch (const client::ApiError& e) {
+        if (!e.is_not_found()) throw;
+        throw CommandError("error from server (NotFound): pods \"" + target + "\" not found in namespace \"" + ns + "\"");
+      }
     } else {
       auto info = session.resource(target.substr(0, slash));
       std::string name = target.substr(slash + 1);
@@ -503,6 +508,8 @@ int run_wait(Session& session) {
     std::string shown = display_name(item.info, item.name);
     std::string item_ns = item.info.namespaced ? ns : "";
     bool met = false;
+    bool first_check = true;
+    bool silent = false;  // --for=delete on something already gone prints nothing
     for (;;) {
       Json object;
       bool gone = false;
@@ -514,6 +521,7 @@ int run_wait(Session& session) {
       }
       if (spec == "delete") {
         met = gone;
+        silent = gone && first_check;
       } else if (gone && spec != "create") {
         if (timeout.count() == 0 || std::chrono::steady_clock::now() >= deadline) {
           std::cerr << "Error from server (NotFound): " << item.info.gvr.group_resource() << " \"" << item.name
@@ -524,12 +532,13 @@ int run_wait(Session& session) {
       } else if (!gone) {
         met = condition_met(object, spec);
       }
+      first_check = false;
       if (met) break;
       if (std::chrono::steady_clock::now() >= deadline) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
     if (met) {
-      std::cout << shown << " condition met\n";
+      if (!silent) std::cout << shown << " condition met\n";
     } else if (rc == 0) {
       std::cerr << "error: timed out waiting for the condition on " << item.info.gvr.group_resource() << "/"
                 << item.name << "\n";

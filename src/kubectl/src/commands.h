@@ -69,4 +69,5 @@ std::vector<CommandDef> config_commands();
 std::vector<CommandDef> info_commands();
 std::vector<CommandDef> edit_commands();
 std::vector<CommandDef> ops_commands();
+std::vector<CommandDef> describe_commands();
 }  // namespace k3s::kubectl

@@ -6,6 +6,13 @@ namespace k3s::kubectl {
 
 void Flags::add(const std::string& name, char shorthand, bool takes_value, std::string default_value) {
   if (!takes_value && default_value.empty()) default_value = "false";
+  for (auto it = specs_.begin(); it != specs_.end(); ++it) {
+    if (it->name == name) {
+      specs_.erase(it);
+      shadowed_.insert(name);
+      break;
+    }
+  }
   specs_.push_back({name, shorthand, takes_value, std::move(default_value)});
 }
 

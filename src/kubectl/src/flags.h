@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ class Flags {
   void parse(const std::vector<std::string>& args);
 
   bool given(const std::string& name) const { return values_.count(name) > 0; }
+  // A global flag the command redefined for itself (create rolebinding --user).
+  bool shadowed(const std::string& name) const { return shadowed_.count(name) > 0; }
   std::string str(const std::string& name) const;
   // Every occurrence (for repeatable flags such as -f, -L, --from-literal).
   std::vector<std::string> all(const std::string& name) const;
@@ -51,6 +54,7 @@ class Flags {
   void set(const FlagSpec& spec, const std::string& value);
 
   std::vector<FlagSpec> specs_;
+  std::set<std::string> shadowed_;
   std::map<std::string, std::vector<std::string>> values_;
   std::vector<std::string> positional_;
   std::vector<std::string> after_dashes_;

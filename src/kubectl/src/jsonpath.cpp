@@ -160,9 +160,12 @@ std::vector<Step> parse_path(const std::string& text) {
     if (c == '.') {
       bool recursive = i + 1 < t.size() && t[i + 1] == '.';
       i += recursive ? 2 : 1;
-      std::size_t start = i;
-      while (i < t.size() && t[i] != '.' && t[i] != '[') ++i;
-      std::string name = t.substr(start, i - start);
+      // "\." keeps a dot inside a key (kubectl\.kubernetes\.io/...).
+      std::string name;
+      while (i < t.size() && t[i] != '.' && t[i] != '[') {
+        if (t[i] == '\\' && i + 1 < t.size()) ++i;
+        name += t[i++];
+      }
       Step s;
       if (recursive) {
         s.kind = Step::Kind::recursive;

@@ -54,26 +54,95 @@ std::string label_header(const std::string& key) {
 
 }  // namespace
 
-std::string tabulate(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths;
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i + 1 < row.size(); ++i) {
-      if (widths.size() <= i) widths.resize(i + 1, 0);
-      widths[i] = std::max(widths[i], display_width(row[i]) + 3);
-    }
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      out += row[i];
-      if (i + 1 < row.size()) {
-        std::size_t w = std::max<std::size_t>(widths[i], 6);
-        out += std::string(w - display_width(row[i]), ' ');
+namespace {
+
+class GoTabWriter {
+ public:
+  GoTabWriter(const std::string& text, std::size_t min_width, std::size_t padding)
+      : min_width_(min_width), padding_(padding) {
+    std::size_t start = 0;
+    while (start < text.size()) {
+      auto nl = text.find('\n', start);
+      std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      std::vector<std::string> cells;
+      std::size_t cs = 0;
+      while (true) {
+        auto tab = line.find('\t', cs);
+        if (tab == std::string::npos) {
+          cells.push_back(line.substr(cs));
+          break;
+        }
+        cells.push_back(line.substr(cs, tab - cs));
+        cs = tab + 1;
       }
+      lines_.push_back(std::move(cells));
+      if (nl == std::string::npos) break;
+      start = nl + 1;
     }
-    out += "\n";
+    trailing_newline_ = !text.empty() && text.back() == '\n';
   }
-  return out;
+
+  std::string run() {
+    format(0, lines_.size());
+    if (!trailing_newline_ && !out_.empty() && out_.back() == '\n') out_.pop_back();
+    return out_;
+  }
+
+ private:
+  void write_lines(std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+      const auto& line = lines_[i];
+      for (std::size_t j = 0; j < line.size(); ++j) {
+        out_ += line[j];
+        if (j + 1 < line.size() && j < widths_.size()) {
+          std::size_t w = display_width(line[j]);
+          if (widths_[j] > w) out_ += std::string(widths_[j] - w, ' ');
+        }
+      }
+      out_ += "\n";
+    }
+  }
+
+  void format(std::size_t line0, std::size_t line1) {
+    std::size_t column = widths_.size();
+    for (std::size_t cur = line0; cur < line1; ++cur) {
+      if (column + 1 >= lines_[cur].size()) continue;
+      write_lines(line0, cur);
+      line0 = cur;
+      std::size_t width = min_width_;
+      for (; cur < line1; ++cur) {
+        if (column + 1 >= lines_[cur].size()) break;
+        width = std::max(width, display_width(lines_[cur][column]) + padding_);
+      }
+      widths_.push_back(width);
+      format(line0, cur);
+      widths_.pop_back();
+      // The line that ended the block has no cell here; it is written with the next run.
+      line0 = cur;
+    }
+    write_lines(line0, line1);
+  }
+
+  std::vector<std::vector<std::string>> lines_;
+  std::vector<std::size_t> widths_;
+  std::size_t min_width_, padding_;
+  bool trailing_newline_ = false;
+  std::string out_;
+};
+
+}  // namespace
+
+std::string go_tabwriter(const std::string& text, std::size_t min_width, std::size_t padding) {
+  return GoTabWriter(text, min_width, padding).run();
+}
+
+std::string tabulate(const std::vector<std::vector<std::string>>& rows) {
+  std::string text;
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) text += (i ? "\t" : "") + row[i];
+    text += "\n";
+  }
+  return go_tabwriter(text, 6, 3);
 }
 
 bool is_table_output(const std::string& output) { return output.empty() || output == "wide"; }
@@ -224,8 +293,14 @@ void sort_objects(std::vector<Json>& objects, const std::string& sort_by) {
   });
 }
 
-std::string print_objects(const std::vector<Json>& objects, const PrintOptions& options, bool list) {
+std::string print_objects(const std::vector<Json>& input, const PrintOptions& options, bool list) {
   const std::string& o = options.output;
+  std::vector<Json> objects = input;
+  if (!options.show_managed_fields) {
+    for (auto& obj : objects) {
+      if (obj.is_object() && obj.contains("metadata") && obj["metadata"].is_object()) obj["metadata"].erase("managedFields");
+    }
+  }
   bool single = objects.size() == 1 && !list;
   if (o == "json") return go_json(single ? objects[0] : as_list(objects)) + "\n";
   if (o == "yaml") return to_yaml(single ? objects[0] : as_list(objects));

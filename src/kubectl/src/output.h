@@ -20,7 +20,13 @@ struct PrintOptions {
   std::string sort_by;
   bool with_namespace = false;  // -A: a NAMESPACE column
   bool with_kind = false;       // several types: NAME shows "kind/name"
+  bool show_managed_fields = false;
 };
+
+// Go's text/tabwriter (left-aligned, space padding): cells end at '\t'; a column's width
+// is settled per block of consecutive lines that have that column; the last cell of a line
+// is never padded.
+std::string go_tabwriter(const std::string& text, std::size_t min_width, std::size_t padding);
 
 // Go's text/tabwriter as kubectl configures it (min width 6, padding 3); the last cell of
 // a line is not padded.

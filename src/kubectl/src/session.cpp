@@ -69,21 +69,28 @@ client::LoadingRules Session::loading_rules() const {
   return rules;
 }
 
+namespace {
+// A global flag's value, unless the command took the name for its own flag.
+std::string global_str(const Flags& flags, const std::string& name) {
+  return flags.shadowed(name) ? std::string() : flags.str(name);
+}
+}  // namespace
+
 client::ConfigOverrides Session::overrides() const {
   client::ConfigOverrides o;
-  o.context = flags_.str("context");
-  o.cluster = flags_.str("cluster");
-  o.user = flags_.str("user");
-  o.server = flags_.str("server");
-  o.token = flags_.str("token");
-  o.username = flags_.str("username");
-  o.password = flags_.str("password");
-  o.client_certificate = flags_.str("client-certificate");
-  o.client_key = flags_.str("client-key");
-  o.certificate_authority = flags_.str("certificate-authority");
-  o.tls_server_name = flags_.str("tls-server-name");
+  o.context = global_str(flags_, "context");
+  o.cluster = global_str(flags_, "cluster");
+  o.user = global_str(flags_, "user");
+  o.server = global_str(flags_, "server");
+  o.token = global_str(flags_, "token");
+  o.username = global_str(flags_, "username");
+  o.password = global_str(flags_, "password");
+  o.client_certificate = global_str(flags_, "client-certificate");
+  o.client_key = global_str(flags_, "client-key");
+  o.certificate_authority = global_str(flags_, "certificate-authority");
+  o.tls_server_name = global_str(flags_, "tls-server-name");
   if (flags_.given("insecure-skip-tls-verify")) o.insecure_skip_tls_verify = flags_.boolean("insecure-skip-tls-verify");
-  o.namespace_ = flags_.str("namespace");
+  o.namespace_ = global_str(flags_, "namespace");
   o.request_timeout = parse_timeout(flags_.str("request-timeout"));
   return o;
 }

@@ -28,10 +28,11 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 
-# Our kubectl through the multicall name, as users run it.
+# Our kubectl through the multicall name, as users run it (a 4th argument overrides it,
+# for trying a kubectl build against this suite).
 mkdir -p "$WORK/bin"
 ln -s "$K3S" "$WORK/bin/kubectl"
-OURS=$WORK/bin/kubectl
+OURS=${4:-$WORK/bin/kubectl}
 
 for side in real ours; do
   "$REAL" --kubeconfig "$KC" create namespace "p-$side" >/dev/null
@@ -42,8 +43,10 @@ mask() {  # mask <namespace> <suffix>
   sed -E \
     -e "/^[EIW][0-9]{4} [0-9:.]+ +[0-9]+ [a-z_]+\.go:[0-9]+\]/d" \
     -e "s/p-$1/p-NS/g; s/zq$2/zqSFX/g" \
+    -e "s/$(basename "$REAL")/kubectl/g" \
     -e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/UID/g' \
     -e 's/("?resourceVersion"?: ?)"[0-9]+"/\1"RV"/g' \
+    -e 's/[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} [+-][0-9]{4}/DATE/g' \
     -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z/TIME/g' \
     -e 's/(^|[ ,])(<invalid>|[0-9]+(s|m|h|d|y)([0-9]+(s|m|h|d))?)( |$)/\1AGE\6/g' \
     -e 's/(^|[ ,])(<invalid>|[0-9]+(s|m|h|d|y)([0-9]+(s|m|h|d))?)( |$)/\1AGE\6/g' \
@@ -55,7 +58,7 @@ mask() {  # mask <namespace> <suffix>
 run_side() {  # run_side <side> <binary> <command line>
   local side=$1 bin=$2 line=$3 out=$WORK/$1
   (
-    export K="$bin --kubeconfig $KC" NS="p-$side" SFX="zq$side" M="$DIR/manifests" W="$WORK/tmp-$side"
+    export K="$bin --kubeconfig $KC" BIN="$bin" KCFILE="$KC" NS="p-$side" SFX="zq$side" M="$DIR/manifests" W="$WORK/tmp-$side"
     mkdir -p "$W"
     cd "$W" && timeout 60 bash -c "$line" >"$out.stdout" 2>"$out.stderr" </dev/null
     echo $? >"$out.rc"
