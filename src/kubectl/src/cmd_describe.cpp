@@ -33,15 +33,15 @@ class Writer {
   void line(int level, const std::string& text) { out_ += std::string(static_cast<std::size_t>(level) * 2, ' ') + text + "\n"; }
   void field(int level, const std::string& name, const std::string& value) { line(level, name + ":\t" + value); }
   // A map of strings: first entry on the field line, the rest aligned below.
-  void map(int level, const std::string& name, const object::StringMap& values) {
+  void map(int level, const std::string& name, const object::StringMap& values, const std::string& separator = "=") {
     if (values.empty()) {
       field(level, name, "<none>");
       return;
     }
     bool first = true;
     for (const auto& [k, v] : values) {
-      if (first) field(level, name, k + "=" + v);
-      else line(level, "\t" + k + "=" + v);
+      if (first) field(level, name, k + separator + v);
+      else line(level, "\t" + k + separator + v);
       first = false;
     }
   }
@@ -129,7 +129,7 @@ std::string describe_configmap(Session& s, const Json& o) {
   Writer w;
   header(w, o, true);
   w.map(0, "Labels", object::labels_of(o));
-  w.map(0, "Annotations", object::annotations_of(o));
+  w.map(0, "Annotations", object::annotations_of(o), ": ");
   w.line(0, "");
   w.line(0, "Data");
   w.line(0, "====");
@@ -156,7 +156,7 @@ std::string describe_secret(Session&, const Json& o) {
   Writer w;
   header(w, o, true);
   w.map(0, "Labels", object::labels_of(o));
-  w.map(0, "Annotations", object::annotations_of(o));
+  w.map(0, "Annotations", object::annotations_of(o), ": ");
   w.line(0, "");
   w.field(0, "Type", o.value("type", ""));
   w.line(0, "");
@@ -180,7 +180,7 @@ std::string describe_namespace(Session& s, const Json& o) {
   Writer w;
   header(w, o, false);
   w.map(0, "Labels", object::labels_of(o));
-  w.map(0, "Annotations", object::annotations_of(o));
+  w.map(0, "Annotations", object::annotations_of(o), ": ");
   w.field(0, "Status", o.value("status", Json::object()).value("phase", ""));
   auto quotas = s.api().list(client::resources::kResourceQuotas, object::name_of(o)).value("items", Json::array());
   w.line(0, "");
@@ -220,7 +220,7 @@ std::string describe_service(Session& s, const Json& o) {
   const Json spec = o.value("spec", Json::object());
   header(w, o, true);
   w.map(0, "Labels", object::labels_of(o));
-  w.map(0, "Annotations", object::annotations_of(o));
+  w.map(0, "Annotations", object::annotations_of(o), ": ");
   std::string selector;
   const Json selector_map = field_of(spec, "selector");
   for (const auto& [k, v] : selector_map.items()) selector += (selector.empty() ? "" : ",") + k + "=" + v.get<std::string>();
@@ -271,7 +271,7 @@ void describe_pod_template(Writer& w, const Json& tmpl) {
   w.line(0, "Pod Template:");
   w.map(1, "Labels", object::labels_of(tmpl));
   auto annotations = object::annotations_of(tmpl);
-  if (!annotations.empty()) w.map(1, "Annotations", annotations);
+  if (!annotations.empty()) w.map(1, "Annotations", annotations, ": ");
   const Json spec = tmpl.value("spec", Json::object());
   if (spec.contains("serviceAccountName")) w.field(1, "Service Account", spec.value("serviceAccountName", ""));
   w.line(1, "Containers:");
@@ -335,7 +335,7 @@ std::string describe_deployment(Session& s, const Json& o) {
   header(w, o, true);
   w.field(0, "CreationTimestamp", rfc1123(o["metadata"].value("creationTimestamp", "")));
   w.map(0, "Labels", object::labels_of(o));
-  w.map(0, "Annotations", object::annotations_of(o));
+  w.map(0, "Annotations", object::annotations_of(o), ": ");
   std::string selector;
   const Json match_labels = field_of(field_of(spec, "selector"), "matchLabels");
   for (const auto& [k, v] : match_labels.items()) selector += (selector.empty() ? "" : ",") + k + "=" + v.get<std::string>();
@@ -372,7 +372,7 @@ std::string describe_priorityclass(Session& s, const Json& o) {
   w.field(0, "GlobalDefault", o.value("globalDefault", false) ? "true" : "false");
   w.field(0, "PreemptionPolicy", o.value("preemptionPolicy", ""));
   w.field(0, "Description", o.value("description", ""));
-  w.map(0, "Annotations", object::annotations_of(o));
+  w.map(0, "Annotations", object::annotations_of(o), ": ");
   events_section(s, w, o);
   return w.text();
 }
@@ -445,7 +445,7 @@ std::string describe_generic(Session& s, const Json& o, const client::ResourceIn
   header(w, o, info.namespaced);
   if (!info.namespaced) w.field(0, "Namespace", "");
   w.map(0, "Labels", object::labels_of(o));
-  w.map(0, "Annotations", object::annotations_of(o));
+  w.map(0, "Annotations", object::annotations_of(o), ": ");
   w.field(0, "API Version", o.value("apiVersion", ""));
   w.field(0, "Kind", o.value("kind", ""));
   Json meta = o.value("metadata", Json::object());

@@ -51,6 +51,7 @@ mask() {  # mask <namespace> <suffix>
     -e 's/(^|[ ,])(<invalid>|[0-9]+(s|m|h|d|y)([0-9]+(s|m|h|d))?)( |$)/\1AGE\6/g' \
     -e 's/(^|[ ,])(<invalid>|[0-9]+(s|m|h|d|y)([0-9]+(s|m|h|d))?)( |$)/\1AGE\6/g' \
     -e "s/127\.0\.0\.1:$PORT/SERVER/g" \
+    -e 's/10\.43\.[0-9]+\.[0-9]+/CLUSTER-IP/g' \
     -e 's/-[bcdfghjklmnpqrstvwxz2456789]{5}( |$|")/-GEN\1/g' \
     -e 's/ +$//'
 }
