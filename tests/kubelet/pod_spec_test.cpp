@@ -11,7 +11,7 @@ using namespace k3s::kubelet;
 namespace {
 
 Json sample_pod() {
-  return Json::parse(R"({
+  return Json::parse(R"JSON({
     "metadata": {"name": "web", "namespace": "shop", "uid": "u-1", "labels": {"app": "web"}, "annotations": {"a": "1"}},
     "spec": {
       "nodeName": "n1", "serviceAccountName": "sa",
@@ -32,7 +32,7 @@ Json sample_pod() {
         "volumeMounts": [{"name": "data", "mountPath": "/data", "subPath": "sub"}]
       }]
     }
-  })");
+  })JSON");
 }
 
 ObjectSource objects() {

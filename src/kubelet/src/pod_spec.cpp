@@ -298,7 +298,8 @@ std::vector<std::pair<std::string, std::string>> resolve_env(const Json& pod, co
       if (ref.value("optional", false)) continue;
       throw ContainerConfigError(std::string(is_secret ? "secret" : "configmap") + " \"" + name + "\" not found");
     }
-    for (const auto& [key, value] : object->value("data", Json::object()).items())
+    const Json data = object->value("data", Json::object());
+    for (const auto& [key, value] : data.items())
       set(prefix + key, is_secret ? util::base64_decode(value.get<std::string>()) : value.get<std::string>());
   }
   for (const auto& item : container.value("env", Json::array())) {

@@ -207,7 +207,8 @@ v1::AuthConfig PodSyncer::auth_for(const Json& pod, const std::string& image) {
     else if (data.contains(".dockercfg")) text = "{\"auths\":" + util::base64_decode(data[".dockercfg"].get<std::string>()) + "}";
     Json config = Json::parse(text, nullptr, false);
     if (config.is_discarded()) continue;
-    for (const auto& [server, entry] : config.value("auths", Json::object()).items()) {
+    const Json auths = config.value("auths", Json::object());
+    for (const auto& [server, entry] : auths.items()) {
       std::string host = server;
       for (const char* prefix : {"https://", "http://"})
         if (host.rfind(prefix, 0) == 0) host = host.substr(std::string(prefix).size());
