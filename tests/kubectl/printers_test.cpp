@@ -3,6 +3,7 @@
 
 #include "go_template.h"
 #include "output.h"
+#include "session.h"
 
 using namespace k3s::kubectl;
 

@@ -28,12 +28,13 @@ TEST(YamlOut, SortedKeysAndIndentlessSequences) {
             "  volumes: []\n");
 }
 
+// Keys too: "n" reads as false in YAML 1.1, so go-yaml v2 quotes it.
 TEST(YamlOut, QuotesStringsThatWouldReadAsOtherTypes) {
   Json v = Json::parse(R"({"a":"1","b":"true","c":"yes","d":"","e":"2026-11-22T10:09:24Z","f":"null","g":"1.5",
     "h":"plain text","i":"10:30","j":"*star","k":"a: b","l":"-x","m":"- x","n":"#c","o":"x #y","p":"0x1F"})");
   EXPECT_EQ(to_yaml(v),
             "a: \"1\"\nb: \"true\"\nc: \"yes\"\nd: \"\"\ne: \"2026-11-22T10:09:24Z\"\nf: \"null\"\ng: \"1.5\"\n"
-            "h: plain text\ni: \"10:30\"\nj: '*star'\nk: 'a: b'\nl: -x\nm: '- x'\nn: '#c'\no: 'x #y'\np: \"0x1F\"\n");
+            "h: plain text\ni: \"10:30\"\nj: '*star'\nk: 'a: b'\nl: -x\nm: '- x'\n\"n\": '#c'\no: 'x #y'\np: \"0x1F\"\n");
 }
 
 TEST(YamlOut, LiteralBlocksForMultilineStrings) {
