@@ -1,0 +1,45 @@
+// The agent `k3s server` runs in process unless --disable-agent: node credentials issued
+// locally from the server's CAs, then containerd (supervised) and the kubelet as a
+// control-plane node.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "bootstrap.h"
+#include "cli/config.h"
+
+namespace k3s::agent {
+class Node;
+}
+
+namespace k3s::server {
+
+// RBAC that lets kubelets (group system:nodes) do their job; the API server has no Node
+// authorizer yet, so this binding stands in for it. Idempotent.
+void ensure_node_rbac(const std::string& api_url, const ServerCerts& certs);
+
+class EmbeddedAgent {
+ public:
+  EmbeddedAgent(const cli::ServerConfig& config, const ServerCerts& certs, int api_port);
+  ~EmbeddedAgent();
+  // Starts in the background: the API keeps serving while containerd comes up.
+  void start();
+  void stop();
+
+ private:
+  void run();
+
+  const cli::ServerConfig& config_;
+  const ServerCerts& certs_;
+  int api_port_;
+  std::unique_ptr<agent::Node> node_;
+  std::thread starter_;
+  std::atomic<bool> stopping_{false};
+};
+
+// --node-name, else the host name (lower case), with a -<id> suffix for --with-node-id.
+std::string resolve_node_name(const cli::AgentConfig& config);
+
+}  // namespace k3s::server
