@@ -10,6 +10,7 @@
 #include "apiserver/apiserver.h"
 #include "bootstrap.h"
 #include "control_plane.h"
+#include "embedded_agent.h"
 #include "http/server.h"
 #include "kine/server.h"
 #include "kine/store.h"
@@ -128,11 +129,17 @@ int run_server(const cli::ServerConfig& config) {
                            listener.port(), certs);
     spdlog::info("Wrote kubeconfig {}", config.write_kubeconfig);
     ControlPlane control_plane(config, certs, listener.port());
+    std::unique_ptr<EmbeddedAgent> embedded_agent;
+    if (!config.disable_agent) {
+      embedded_agent = std::make_unique<EmbeddedAgent>(config, certs, listener.port());
+      embedded_agent->start();
+    }
     spdlog::info("k3s is up and running");
 
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
     spdlog::info("Received {}; shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+    if (embedded_agent) embedded_agent->stop();
     control_plane.stop();
     tunnels->stop();
     listener.stop();
