@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# The kubelet inside `k3s server` with real containerd and the real kubectl: the node
+# registers and turns Ready, pods of the project's busybox test image run with IPs from the
+# podCIDR, configMap/secret volumes and env reach the container, a crashing container goes
+# to CrashLoopBackOff, a failing liveness probe restarts its container, the kubelet API
+# serves container logs, deletion removes the containers from containerd, and a server
+# killed with -9 adopts its running pods after a restart (no duplicates).
+#
+# The whole test runs in private mount and network namespaces (unshare): containerd's
+# /run/k3s, /var/lib/kubelet, /var/log/pods, cni0, iptables and port 10250 are its own, so
+# it can run beside other tests.
+set -uo pipefail
+K3S=${1:?k3s binary}
+KUBECTL=${2:?kubectl binary}
+IMAGES_DIR=${3:?directory with k3s-airgap-images-amd64.tar (scripts/build-images.sh)}
+PAUSE_BIN=${4:-}
+REPO=$(cd "$(dirname "$0")/../../.." && pwd)
+
+if [ -z "${K3S_KUBELET_E2E_INNER:-}" ]; then
+  if [ ! -s "$IMAGES_DIR/k3s-airgap-images-amd64.tar" ]; then
+    PAUSE_BIN=$PAUSE_BIN "$REPO/scripts/build-images.sh" "$IMAGES_DIR" >/dev/null || { echo "FAIL: build-images"; exit 1; }
+  fi
+  WORK=$(mktemp -d /tmp/k3s-e2e-kubelet.XXXXXX)
+  K3S_KUBELET_E2E_INNER=1 WORK=$WORK unshare --mount --net --propagation private bash "$0" "$@"
+  rc=$?
+  rm -rf "$WORK"
+  exit $rc
+fi
+
+# ---- inside the namespaces ----
+ip link set lo up
+for d in /run/k3s /var/lib/kubelet /var/log/pods /var/lib/cni /etc/rancher; do
+  mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
+done
+KC=$WORK/kubeconfig
+DATA=$WORK/data
+NODE=kubelet-e2e
+PORT=6443
+SERVER_PID=""
+failures=0
+MY_NETNS=$(readlink /proc/self/ns/net)
+
+start_server() {
+  "$K3S" server --data-dir "$DATA" --https-listen-port "$PORT" --bind-address 127.0.0.1 \
+    --write-kubeconfig "$KC" --node-name "$NODE" --node-label e2e=kubelet >>"$WORK/log" 2>&1 &
+  SERVER_PID=$!
+}
+crictl() { "$K3S" crictl --runtime-endpoint unix:///run/k3s/containerd/containerd.sock "$@"; }
+# Processes started in this network namespace (containerd, shims, pods), by pid.
+kill_namespace_processes() {
+  local pid
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    [ "$pid" = "$$" ] && continue
+    [ "$(readlink /proc/$pid/ns/net 2>/dev/null)" = "$MY_NETNS" ] || continue
+    case "$(cat /proc/$pid/comm 2>/dev/null)" in
+      containerd*|pause|sleep|sh|httpd|k3s) kill -9 "$pid" 2>/dev/null ;;
+    esac
+  done
+}
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    for id in $(crictl pods -q 2>/dev/null); do crictl stopp "$id" >/dev/null 2>&1; crictl rmp "$id" >/dev/null 2>&1; done
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    wait "$SERVER_PID" 2>/dev/null
+  fi
+  kill_namespace_processes
+  if [ "$failures" -ne 0 ]; then
+    echo "--- server log (tail)"; tail -60 "$WORK/log"
+    echo "--- containerd log (tail)"; tail -20 "$DATA/agent/containerd/containerd.log" 2>/dev/null
+  fi
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
+# wait_for <description> <seconds> <wanted regex> <command...>
+wait_for() {
+  local what=$1 secs=$2 want=$3; shift 3
+  local got="" deadline=$((SECONDS + secs))
+  while [ $SECONDS -lt $deadline ]; do
+    got=$("$@" 2>&1)
+    [[ "$got" =~ ^($want)$ ]] && { pass "$what"; return 0; }
+    sleep 0.5
+  done
+  fail "$what: wanted /$want/, got '$got'"
+  return 1
+}
+
+mkdir -p "$DATA/agent/images"
+cp "$IMAGES_DIR/k3s-airgap-images-amd64.tar" "$DATA/agent/images/"
+start_server
+for _ in $(seq 1 600); do
+  [ -s "$KC" ] && k get ns >/dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { fail "server exited early"; exit 1; }
+  sleep 0.2
+done
+
+# ---- node registration ----
+wait_for "node registered" 60 "$NODE" k get node "$NODE" -o jsonpath='{.metadata.name}'
+# node-ipam assigns spec.podCIDR; if no controller does within a while, the test assigns one.
+for _ in $(seq 1 20); do
+  [ -n "$(k get node "$NODE" -o jsonpath='{.spec.podCIDR}' 2>/dev/null)" ] && break
+  sleep 0.5
+done
+if [ -z "$(k get node "$NODE" -o jsonpath='{.spec.podCIDR}')" ]; then
+  echo "note: no podCIDR from a controller; assigning 10.42.0.0/24"
+  k patch node "$NODE" --type=merge -p '{"spec":{"podCIDR":"10.42.0.0/24","podCIDRs":["10.42.0.0/24"]}}' >/dev/null
+fi
+wait_for "node Ready" 120 "True" k get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'
+wait_for "control-plane and custom labels" 10 "true/true/kubelet/$NODE" \
+  k get node "$NODE" -o jsonpath='{.metadata.labels.node-role\.kubernetes\.io/control-plane}/{.metadata.labels.node-role\.kubernetes\.io/master}/{.metadata.labels.e2e}/{.metadata.labels.kubernetes\.io/hostname}'
+wait_for "nodeInfo versions" 10 "v1.33.5\+k3s1/containerd://.+" \
+  k get node "$NODE" -o jsonpath='{.status.nodeInfo.kubeletVersion}/{.status.nodeInfo.containerRuntimeVersion}'
+wait_for "capacity pods 110" 10 "110" k get node "$NODE" -o jsonpath='{.status.capacity.pods}'
+wait_for "node lease" 30 "$NODE/40" k -n kube-node-lease get lease "$NODE" -o jsonpath='{.spec.holderIdentity}/{.spec.leaseDurationSeconds}'
+[ -s "$DATA/agent/etc/cni/net.d/10-k3s.conflist" ] && grep -q '"cni0"' "$DATA/agent/etc/cni/net.d/10-k3s.conflist" \
+  && pass "CNI conflist written" || fail "CNI conflist missing"
+POD_CIDR_PREFIX=$(k get node "$NODE" -o jsonpath='{.spec.podCIDR}' | cut -d. -f1-3)
+
+# ---- a pod with configMap / secret volumes and env ----
+k apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: app-config}
+data: {greeting: hello-from-configmap, mode: fast}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: app-secret}
+stringData: {password: s3cr3t}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web}}
+spec:
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: main
+    image: k3s.local/busybox:test
+    command: ["sh", "-c", "echo started $GREETING $MY_POD; exec sleep 3600"]
+    env:
+    - {name: GREETING, valueFrom: {configMapKeyRef: {name: app-config, key: greeting}}}
+    - {name: MY_POD, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+    - {name: PASSWORD, valueFrom: {secretKeyRef: {name: app-secret, key: password}}}
+    volumeMounts:
+    - {name: config, mountPath: /etc/app}
+    - {name: secret, mountPath: /etc/secret, readOnly: true}
+    - {name: scratch, mountPath: /scratch}
+  volumes:
+  - {name: config, configMap: {name: app-config}}
+  - {name: secret, secret: {secretName: app-secret}}
+  - {name: scratch, emptyDir: {}}
+YAML
+wait_for "pod Running" 120 "Running" k get pod web -o jsonpath='{.status.phase}'
+wait_for "pod Ready condition" 30 "True" k get pod web -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'
+wait_for "pod IP from the podCIDR" 10 "${POD_CIDR_PREFIX//./\\.}\.[0-9]+" k get pod web -o jsonpath='{.status.podIP}'
+wait_for "containerStatuses" 10 "true/true/0/containerd://[0-9a-f]+/BestEffort" \
+  k get pod web -o jsonpath='{.status.containerStatuses[0].ready}/{.status.containerStatuses[0].started}/{.status.containerStatuses[0].restartCount}/{.status.containerStatuses[0].containerID}/{.status.qosClass}'
+CID=$(k get pod web -o jsonpath='{.status.containerStatuses[0].containerID}' | sed 's|containerd://||')
+wait_for "configMap file in the container" 10 "hello-from-configmap" crictl exec "$CID" cat /etc/app/greeting
+wait_for "secret file in the container" 10 "s3cr3t" crictl exec "$CID" cat /etc/secret/password
+wait_for "env from configMap, secret and fieldRef" 10 "hello-from-configmap/s3cr3t/web" \
+  crictl exec "$CID" sh -c 'echo $GREETING/$PASSWORD/$MY_POD'
+wait_for "cluster DNS in resolv.conf" 10 "nameserver 10.43.0.10" crictl exec "$CID" sh -c 'grep nameserver /etc/resolv.conf'
+k patch configmap app-config --type=merge -p '{"data":{"greeting":"updated"}}' >/dev/null
+wait_for "configMap update reaches the file" 90 "updated" crictl exec "$CID" cat /etc/app/greeting
+
+# ---- kubelet API: containerLogs with the admin client certificate ----
+TLS=$DATA/server/tls
+kcurl() { curl -sS --cacert "$TLS/server-ca.crt" --cert "$TLS/client-admin.crt" --key "$TLS/client-admin.key" "$@"; }
+wait_for "kubelet /healthz" 10 "ok" kcurl https://127.0.0.1:10250/healthz
+wait_for "kubelet /containerLogs" 10 "started hello-from-configmap web" kcurl https://127.0.0.1:10250/containerLogs/default/web/main
+wait_for "kubelet API refuses anonymous clients" 10 "401" \
+  curl -s -o /dev/null -w '%{http_code}' --cacert "$TLS/server-ca.crt" https://127.0.0.1:10250/pods
+wait_for "kubelet /pods lists the pod" 10 ".*\"name\":\"web\".*" kcurl https://127.0.0.1:10250/pods
+
+# ---- CrashLoopBackOff ----
+k apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: crasher}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: k3s.local/busybox:test, command: ["sh", "-c", "echo crashing; exit 3"]}]
+YAML
+wait_for "CrashLoopBackOff" 90 "CrashLoopBackOff" k get pod crasher -o jsonpath='{.status.containerStatuses[0].state.waiting.reason}'
+wait_for "restartCount grows" 120 "[2-9]" k get pod crasher -o jsonpath='{.status.containerStatuses[0].restartCount}'
+wait_for "lastState exit code" 10 "3" k get pod crasher -o jsonpath='{.status.containerStatuses[0].lastState.terminated.exitCode}'
+
+# ---- liveness probe ----
+k apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: unhealthy}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: k3s.local/busybox:test
+    command: ["sh", "-c", "touch /tmp/healthy; sleep 4; rm /tmp/healthy; exec sleep 3600"]
+    livenessProbe:
+      exec: {command: ["cat", "/tmp/healthy"]}
+      periodSeconds: 1
+      failureThreshold: 2
+YAML
+wait_for "liveness failure restarts the container" 120 "[1-9]" k get pod unhealthy -o jsonpath='{.status.containerStatuses[0].restartCount}'
+
+# ---- kill -9 and restart: running pods are adopted ----
+WEB_UID=$(k get pod web -o jsonpath='{.metadata.uid}')
+kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+start_server
+for _ in $(seq 1 600); do k get ns >/dev/null 2>&1 && break; sleep 0.2; done
+sleep 5
+wait_for "node Ready after restart" 60 "True" k get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'
+wait_for "same container after restart" 30 "containerd://$CID/0" \
+  k get pod web -o jsonpath='{.status.containerStatuses[0].containerID}/{.status.containerStatuses[0].restartCount}'
+wait_for "one sandbox for the pod" 10 "1" sh -c "$K3S crictl --runtime-endpoint unix:///run/k3s/containerd/containerd.sock pods --label io.kubernetes.pod.uid=$WEB_UID -q | wc -l"
+wait_for "one container for the pod" 10 "1" sh -c "$K3S crictl --runtime-endpoint unix:///run/k3s/containerd/containerd.sock ps -a --label io.kubernetes.pod.uid=$WEB_UID -q | wc -l"
+
+# ---- deletion removes the containers ----
+k delete pod web --wait=false >/dev/null
+wait_for "pod object gone" 60 "" sh -c "$KUBECTL --kubeconfig $KC get pod web -o name 2>/dev/null"
+wait_for "sandbox removed from containerd" 30 "0" sh -c "$K3S crictl --runtime-endpoint unix:///run/k3s/containerd/containerd.sock pods --label io.kubernetes.pod.uid=$WEB_UID -q | wc -l"
+wait_for "containers removed from containerd" 30 "0" sh -c "$K3S crictl --runtime-endpoint unix:///run/k3s/containerd/containerd.sock ps -a --label io.kubernetes.pod.uid=$WEB_UID -q | wc -l"
+
+k delete pod crasher unhealthy --grace-period=0 --force >/dev/null 2>&1
+[ "$failures" -eq 0 ] && echo "PASS" || { echo "$failures failure(s)"; exit 1; }
