@@ -100,7 +100,8 @@ bool node_should_run(const Json& node, const Json& pod_spec) {
   if (!node_name.empty() && node_name != object::name_of(node)) return false;
 
   const auto labels = object::labels_of(node);
-  for (const auto& [key, value] : pod_spec.value("nodeSelector", Json::object()).items()) {
+  const Json node_selector = pod_spec.value("nodeSelector", Json::object());
+  for (const auto& [key, value] : node_selector.items()) {
     auto it = labels.find(key);
     if (it == labels.end() || !value.is_string() || it->second != value.get<std::string>()) return false;
   }

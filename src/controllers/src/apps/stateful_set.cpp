@@ -126,8 +126,8 @@ void StatefulSetController::create_claims(const Json& set, std::int64_t ordinal)
     claim["metadata"]["name"] = claim_name(claim_template, set, ordinal);
     claim["metadata"]["namespace"] = object::namespace_of(set);
     Json labels = claim["metadata"].value("labels", Json::object());
-    for (const auto& [k, v] : set["spec"].value("selector", Json::object()).value("matchLabels", Json::object()).items())
-      labels[k] = v;
+    const Json match_labels = set["spec"].value("selector", Json::object()).value("matchLabels", Json::object());
+    for (const auto& [k, v] : match_labels.items()) labels[k] = v;
     if (!labels.empty()) claim["metadata"]["labels"] = labels;
     claim["spec"] = claim_template.value("spec", Json::object());
     const std::string pod_name = object::name_of(set) + "-" + std::to_string(ordinal);
