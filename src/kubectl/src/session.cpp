@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <regex>
 
 namespace k3s::kubectl {
@@ -126,6 +127,13 @@ client::Client& Session::api() {
     auto& config = rest_config();
     try {
       client_ = std::make_unique<client::Client>(config);
+      // Discovery documents are kept on disk between invocations, as kubectl keeps them
+      // under ~/.kube/cache/discovery (a miss still asks the server).
+      std::string cache_dir = flags_.str("cache-dir");
+      if (cache_dir.empty()) {
+        if (const char* home = std::getenv("HOME"); home && *home) cache_dir = std::string(home) + "/.kube/cache";
+      }
+      if (!cache_dir.empty()) client_->mapper().set_cache(cache_dir + "/k3s-discovery");
     } catch (const client::TransportError& e) {
       throw ExitError(std::string("error: ") + e.what());
     }
