@@ -18,5 +18,10 @@ int run_kine_command(const std::vector<std::string>& args, const GlobalOptions& 
 int run_kubectl_command(const std::vector<std::string>& args, const GlobalOptions& global);
 int run_crictl_command(const std::vector<std::string>& args, const GlobalOptions& global);
 int run_ctr_command(const std::vector<std::string>& args, const GlobalOptions& global);
+int run_check_config_command(const std::vector<std::string>& args, const GlobalOptions& global);
+int run_certificate_command(const std::vector<std::string>& args, const GlobalOptions& global);
+int run_token_command(const std::vector<std::string>& args, const GlobalOptions& global);
+// Prints the shell completion script covering `command_names`.
+int run_completion(const std::vector<std::string>& args, const std::vector<std::string>& command_names);
 
 }  // namespace k3s::cmd

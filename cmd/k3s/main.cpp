@@ -33,6 +33,15 @@ const std::vector<Command>& commands() {
       {"kubectl", "Run kubectl", k3s::cmd::run_kubectl_command},
       {"crictl", "Run crictl", k3s::cmd::run_crictl_command},
       {"ctr", "Run ctr", k3s::cmd::run_ctr_command},
+      {"check-config", "Run config check", k3s::cmd::run_check_config_command},
+      {"token", "Manage tokens", k3s::cmd::run_token_command},
+      {"certificate", "Manage K3s certificates", k3s::cmd::run_certificate_command},
+      {"completion", "Install shell completion script",
+       [](const std::vector<std::string>& args, const k3s::cmd::GlobalOptions&) {
+         std::vector<std::string> names;
+         for (const auto& c : commands()) names.push_back(c.name);
+         return k3s::cmd::run_completion(args, names);
+       }},
   };
   return table;
 }

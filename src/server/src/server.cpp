@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "apiserver/apiserver.h"
 #include "bootstrap.h"
@@ -16,6 +17,7 @@
 #include "kine/store.h"
 #include "supervisor.h"
 #include "tunnel/tunnel.h"
+#include "util/sd_notify.h"
 
 #ifndef K3S_GIT_COMMIT
 #define K3S_GIT_COMMIT ""
@@ -40,10 +42,23 @@ sigset_t block_stop_signals() {
   return set;
 }
 
+// Type=notify units: READY=1 once the API answers (the storage behind it is open and the
+// bootstrap objects exist), not merely when the listener is bound.
+// Runs on its own thread so that a stop signal during a slow start is still handled.
+std::jthread notify_when_api_ready(std::shared_ptr<apiserver::ApiServer> api, std::string notify_socket) {
+  if (notify_socket.empty()) return {};
+  return std::jthread([api, notify_socket](std::stop_token stop) {
+    while (!stop.stop_requested() && !api->ready()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (stop.stop_requested()) return;
+    if (!util::sd_notify(notify_socket, "READY=1")) spdlog::warn("Could not notify systemd at {}", notify_socket);
+  });
+}
+
 }  // namespace
 
 int run_server(const cli::ServerConfig& config) {
   sigset_t stop_signals = block_stop_signals();
+  const std::string notify_socket = util::take_notify_socket();
   const std::string data_dir = config.agent.data_dir;
   const std::string server_dir = data_dir + "/server";
   try {
@@ -134,6 +149,7 @@ int run_server(const cli::ServerConfig& config) {
       embedded_agent = std::make_unique<EmbeddedAgent>(config, certs, listener.port());
       embedded_agent->start();
     }
+    std::jthread readiness = notify_when_api_ready(api, notify_socket);
     spdlog::info("k3s is up and running");
 
     int signal_number = 0;
