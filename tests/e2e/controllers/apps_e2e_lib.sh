@@ -9,6 +9,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 KC=$WORK/kubeconfig
 SERVER_PID=""
 KUBELET_PID=""
+NODES=()
 failures=0
 
 cleanup() {
@@ -54,6 +55,7 @@ add_node() {
   k apply -f - >/dev/null <<EOF || fail "create node $name"
 {"apiVersion":"v1","kind":"Node","metadata":{"name":"$name","labels":{"kubernetes.io/hostname":"$name"${meta:+,$meta}}},"spec":{${spec}}}
 EOF
+  NODES+=("$name")
   local now
   now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   k patch node "$name" --subresource=status --type=merge -p "{\"status\":{\"capacity\":{\"cpu\":\"8\",\"memory\":\"16Gi\",\"pods\":\"110\"},\"allocatable\":{\"cpu\":\"8\",\"memory\":\"16Gi\",\"pods\":\"110\"},\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\",\"message\":\"ready\",\"lastHeartbeatTime\":\"$now\",\"lastTransitionTime\":\"$now\"}]}}" >/dev/null \
@@ -75,8 +77,22 @@ kubelet_pass() {
     done
 }
 
+# Node heartbeats, so node-lifecycle does not mark the test's nodes unreachable (40 s).
+heartbeat_pass() {
+  local now node
+  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  for node in "${NODES[@]}"; do
+    k patch node "$node" --subresource=status --type=strategic -p "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\",\"message\":\"ready\",\"lastHeartbeatTime\":\"$now\"}]}}" >/dev/null 2>&1
+  done
+}
+
 start_kubelet() {
-  ( while true; do kubelet_pass; sleep 0.3; done ) >/dev/null 2>&1 &
+  ( last_beat=0
+    while true; do
+      kubelet_pass
+      if [ $((SECONDS - last_beat)) -ge 10 ]; then heartbeat_pass; last_beat=$SECONDS; fi
+      sleep 0.3
+    done ) >/dev/null 2>&1 &
   KUBELET_PID=$!
 }
 
