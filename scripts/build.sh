@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Configures and builds everything (release, stripped k3s) into build/ with ccache.
-# Usage: scripts/build.sh [build|test]   (the argument selects which packages to install)
+# Usage: scripts/build.sh [build|server|test]   (the argument selects which packages to install)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh "${1:-build}"
