@@ -154,7 +154,21 @@ void default_on_create(const ResourceType& type, Json& obj) {
     if (!spec.contains("progressDeadlineSeconds")) spec["progressDeadlineSeconds"] = 600;
     if (!spec.contains("strategy"))
       spec["strategy"] = {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxUnavailable", "25%"}, {"maxSurge", "25%"}}}};
-  } else if (k == "apps/ReplicaSet" || k == "apps/StatefulSet" || k == "/ReplicationController") {
+  } else if (k == "apps/DaemonSet") {
+    auto& spec = obj["spec"];
+    if (!spec.contains("revisionHistoryLimit")) spec["revisionHistoryLimit"] = 10;
+    if (!spec.contains("updateStrategy"))
+      spec["updateStrategy"] = {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxUnavailable", 1}, {"maxSurge", 0}}}};
+  } else if (k == "apps/StatefulSet") {
+    auto& spec = obj["spec"];
+    if (!spec.contains("replicas")) spec["replicas"] = 1;
+    if (!spec.contains("revisionHistoryLimit")) spec["revisionHistoryLimit"] = 10;
+    if (!spec.contains("podManagementPolicy")) spec["podManagementPolicy"] = "OrderedReady";
+    if (!spec.contains("updateStrategy"))
+      spec["updateStrategy"] = {{"type", "RollingUpdate"}, {"rollingUpdate", {{"partition", 0}}}};
+    if (!spec.contains("persistentVolumeClaimRetentionPolicy"))
+      spec["persistentVolumeClaimRetentionPolicy"] = {{"whenDeleted", "Retain"}, {"whenScaled", "Retain"}};
+  } else if (k == "apps/ReplicaSet" || k == "/ReplicationController") {
     if (!obj["spec"].contains("replicas")) obj["spec"]["replicas"] = 1;
   } else if (k == "/Service") {
     auto& spec = obj["spec"];
