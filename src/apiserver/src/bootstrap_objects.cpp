@@ -169,6 +169,28 @@ void ensure_bootstrap_objects(ApiContext& ctx) {
                                     {user_subject("system:kube-controller-manager")}));
   create_if_missing(ctx, rbac, "v1", "clusterrolebindings",
                     cluster_binding("system:kube-scheduler", "cluster-admin", {user_subject("system:kube-scheduler")}));
+  // Kubelets (group system:nodes, embedded or joined): what a kubelet reads and writes. Wider
+  // than kube's Node authorizer, which would also confine each node to its own objects.
+  const std::vector<std::string> node_all{"get", "list", "watch", "create", "update", "patch", "delete"};
+  create_if_missing(ctx, rbac, "v1", "clusterroles",
+                    cluster_role("system:k3s-node",
+                                 {rule({""}, {"nodes"}, node_all), rule({""}, {"nodes/status"}, {"patch", "update"}),
+                                  rule({""}, {"pods"}, {"get", "list", "watch", "create", "delete"}),
+                                  rule({""}, {"pods/status"}, {"patch", "update"}),
+                                  rule({""}, {"pods/eviction"}, {"create"}),
+                                  rule({"", "events.k8s.io"}, {"events"}, {"create", "patch", "update"}),
+                                  rule({""},
+                                       {"configmaps", "secrets", "services", "endpoints", "persistentvolumeclaims",
+                                        "persistentvolumes", "namespaces"},
+                                       read),
+                                  rule({""}, {"serviceaccounts"}, {"get"}),
+                                  rule({""}, {"serviceaccounts/token"}, {"create"}),
+                                  rule({"coordination.k8s.io"}, {"leases"}, node_all),
+                                  rule({"storage.k8s.io"}, {"csidrivers", "csinodes", "volumeattachments"}, read),
+                                  rule({"node.k8s.io"}, {"runtimeclasses"}, read),
+                                  rule({"discovery.k8s.io"}, {"endpointslices"}, read)}));
+  create_if_missing(ctx, rbac, "v1", "clusterrolebindings",
+                    cluster_binding("system:k3s-node", "system:k3s-node", {group_subject("system:nodes")}));
 }
 
 }  // namespace k3s::apiserver

@@ -186,6 +186,44 @@ TypePrinter printer_for(const ResourceType& type) {
               return Row{object::name_of(o), str_or(o, "/spec/type", "ClusterIP"), str_or(o, "/spec/clusterIP"), external_ip(o),
                          service_ports(o), a, selector_text(o.value("spec", Json::object()).value("selector", Json::object()))};
             }};
+  if (k == "policy/PodDisruptionBudget")
+    return {{name,
+             {"Min Available", "string", "", "Pods that must stay available (absolute or percent).", 0},
+             {"Max Unavailable", "string", "", "Pods that may be unavailable (absolute or percent).", 0},
+             {"Allowed Disruptions", "integer", "", "Evictions allowed right now.", 0},
+             age},
+            [](const Json& o, const std::string& a) {
+              const Json spec = o.value("spec", Json::object());
+              auto int_or_string = [&](const char* field) -> std::string {
+                if (!spec.contains(field) || spec[field].is_null()) return "N/A";
+                return spec[field].is_string() ? spec[field].get<std::string>() : spec[field].dump();
+              };
+              return Row{object::name_of(o), int_or_string("minAvailable"), int_or_string("maxUnavailable"),
+                         int_at(o, "/status/disruptionsAllowed"), a};
+            }};
+  if (k == "certificates.k8s.io/CertificateSigningRequest")
+    return {{name, age,
+             {"SignerName", "string", "", "Who is asked to sign.", 0},
+             {"Requestor", "string", "", "Who asked.", 0},
+             {"RequestedDuration", "string", "", "The validity asked for.", 0},
+             {"Condition", "string", "", "Approved/Denied/Failed conditions, and Issued once signed.", 0}},
+            [](const Json& o, const std::string& a) {
+              std::vector<std::string> conditions;
+              for (const auto& c : o.value("status", Json::object()).value("conditions", Json::array()))
+                if (c.is_object() && c.value("status", "True") == "True") conditions.push_back(c.value("type", ""));
+              if (o.contains(Json::json_pointer("/status/certificate")) &&
+                  !str_or(o, "/status/certificate").empty())
+                conditions.push_back("Issued");
+              std::string duration = "<none>";
+              if (o.contains(Json::json_pointer("/spec/expirationSeconds"))) {
+                const int64_t seconds = int_at(o, "/spec/expirationSeconds");
+                duration = seconds % 3600 == 0 ? std::to_string(seconds / 3600) + "h"
+                           : seconds % 60 == 0 ? std::to_string(seconds / 60) + "m"
+                                               : std::to_string(seconds) + "s";
+              }
+              return Row{object::name_of(o), a, str_or(o, "/spec/signerName"), str_or(o, "/spec/username"), duration,
+                         conditions.empty() ? std::string("Pending") : join(conditions, ",")};
+            }};
   if (k == "/ConfigMap")
     return {{name, {"Data", "integer", "", "Number of data entries.", 0}, age},
             [](const Json& o, const std::string& a) {

@@ -11,62 +11,6 @@
 #include "client/client.h"
 
 namespace k3s::server {
-namespace {
-
-client::Json cluster_role_for_nodes() {
-  using client::Json;
-  const auto rule = [](std::vector<std::string> groups, std::vector<std::string> resources, std::vector<std::string> verbs) {
-    return Json{{"apiGroups", groups}, {"resources", resources}, {"verbs", verbs}};
-  };
-  const std::vector<std::string> read{"get", "list", "watch"};
-  return Json{{"apiVersion", "rbac.authorization.k8s.io/v1"},
-              {"kind", "ClusterRole"},
-              {"metadata", {{"name", "system:k3s-node"}}},
-              {"rules", Json::array({
-                            rule({""}, {"nodes"}, {"get", "list", "watch", "create", "update", "patch", "delete"}),
-                            rule({""}, {"nodes/status"}, {"patch", "update"}),
-                            rule({""}, {"pods"}, {"get", "list", "watch", "create", "delete"}),
-                            rule({""}, {"pods/status"}, {"patch", "update"}),
-                            rule({""}, {"pods/eviction"}, {"create"}),
-                            rule({""}, {"events"}, {"create", "patch", "update"}),
-                            rule({"events.k8s.io"}, {"events"}, {"create", "patch", "update"}),
-                            rule({""}, {"configmaps", "secrets", "services", "endpoints", "persistentvolumeclaims",
-                                        "persistentvolumes", "namespaces"},
-                                 read),
-                            rule({""}, {"serviceaccounts"}, {"get"}),
-                            rule({""}, {"serviceaccounts/token"}, {"create"}),
-                            rule({"coordination.k8s.io"}, {"leases"}, {"get", "list", "watch", "create", "update", "patch", "delete"}),
-                            rule({"storage.k8s.io"}, {"csidrivers", "csinodes", "volumeattachments"}, read),
-                            rule({"node.k8s.io"}, {"runtimeclasses"}, read),
-                            rule({"discovery.k8s.io"}, {"endpointslices"}, read),
-                        })}};
-}
-
-}  // namespace
-
-void ensure_node_rbac(const std::string& api_url, const ServerCerts& certs) {
-  client::Client api(client::config_from_certificates(api_url, certs.server_ca.cert_file, certs.supervisor_cert,
-                                                      certs.supervisor_key));
-  const client::GroupVersionResource roles{"rbac.authorization.k8s.io", "v1", "clusterroles"};
-  const client::GroupVersionResource bindings{"rbac.authorization.k8s.io", "v1", "clusterrolebindings"};
-  client::Json binding{{"apiVersion", "rbac.authorization.k8s.io/v1"},
-                       {"kind", "ClusterRoleBinding"},
-                       {"metadata", {{"name", "system:k3s-node"}}},
-                       {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", "system:k3s-node"}}},
-                       {"subjects", client::Json::array({{{"apiGroup", "rbac.authorization.k8s.io"},
-                                                           {"kind", "Group"},
-                                                           {"name", "system:nodes"}}})}};
-  for (auto [gvr, object] : {std::pair{roles, cluster_role_for_nodes()}, std::pair{bindings, binding}}) {
-    try {
-      api.create(gvr, object);
-    } catch (const client::ApiError& e) {
-      if (e.code() != 409) throw;
-      client::Json current = api.get(gvr, "", object["metadata"]["name"]);
-      object["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"];
-      api.update(gvr, object);
-    }
-  }
-}
 
 std::string resolve_node_name(const cli::AgentConfig& config) {
   std::string name = config.node_name;
@@ -99,16 +43,6 @@ void EmbeddedAgent::run() {
   const cli::AgentConfig& agent = config_.agent;
   const std::string node_name = resolve_node_name(agent);
   try {
-    // The API must answer before RBAC can be written; retry briefly while it starts.
-    for (int attempt = 0;; ++attempt) {
-      try {
-        ensure_node_rbac(api_url, certs_);
-        break;
-      } catch (const std::exception& e) {
-        if (stopping_ || attempt >= 120) throw;
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
-      }
-    }
     std::vector<std::string> sans = agent.node_ips;
     sans.insert(sans.end(), agent.node_external_ips.begin(), agent.node_external_ips.end());
     sans.push_back(node_name);

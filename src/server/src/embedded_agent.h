@@ -16,10 +16,6 @@ class Node;
 
 namespace k3s::server {
 
-// RBAC that lets kubelets (group system:nodes) do their job; the API server has no Node
-// authorizer yet, so this binding stands in for it. Idempotent.
-void ensure_node_rbac(const std::string& api_url, const ServerCerts& certs);
-
 class EmbeddedAgent {
  public:
   EmbeddedAgent(const cli::ServerConfig& config, const ServerCerts& certs, int api_port);

@@ -59,7 +59,7 @@ wait_for "endpoint slices per port set with conditions" \
   "IPv4 ports=[admin:9001 http:8080 ] 10.42.0.10/true/true/false/worker/web-a ;IPv4 ports=[admin:9001 http:8081 ] 10.42.0.11/false/false/false/worker/web-b ;" slices web
 expect "slices managed by the endpointslice controller" "endpointslice-controller.k8s.io endpointslice-controller.k8s.io" \
   k get endpointslices -l kubernetes.io/service-name=web -o jsonpath='{.items[*].metadata.labels.endpointslice\.kubernetes\.io/managed-by}'
-expect "slices owned by the service" "Service/web/true Service/web/true" \
+expect "slices owned by the service" "Service/web/true Service/web/true " \
   k get endpointslices -l kubernetes.io/service-name=web -o jsonpath='{range .items[*]}{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}/{.metadata.ownerReferences[0].controller} {end}' 
 expect "slices named after the service" "yes" sh -c "'$KUBECTL' --kubeconfig '$KC' get endpointslices -l kubernetes.io/service-name=web -o name | grep -v '/web-' || echo yes"
 
