@@ -15,6 +15,7 @@
 #include "k8s/api/autoscaling_v1.pb.h"
 #include "k8s/api/autoscaling_v2.pb.h"
 #include "k8s/api/batch_v1.pb.h"
+#include "k8s/api/certificates_v1.pb.h"
 #include "k8s/api/core_v1.pb.h"
 #include "k8s/api/networking_v1.pb.h"
 #include "k8s/api/policy_v1.pb.h"
@@ -37,10 +38,11 @@ constexpr std::string_view kMetaPackage = "k8s.io.apimachinery.pkg.apis.meta.v1"
 // Generated descriptors only register when their object file is linked; static linking drops
 // files nothing references, so name one message of every schema file here.
 void ensure_schemas_linked() {
-  static const std::array<const pb::Descriptor*, 12> linked = {
+  static const std::array<const pb::Descriptor*, 13> linked = {
       k8s::io::api::core::v1::ConfigMap::descriptor(),
       k8s::io::api::apps::v1::Deployment::descriptor(),
       k8s::io::api::batch::v1::Job::descriptor(),
+      k8s::io::api::certificates::v1::CertificateSigningRequest::descriptor(),
       k8s::io::api::rbac::v1::Role::descriptor(),
       k8s::io::api::scheduling::v1::PriorityClass::descriptor(),
       k8s::io::api::policy::v1::PodDisruptionBudget::descriptor(),
