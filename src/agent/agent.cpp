@@ -53,23 +53,6 @@ int kubelet_port(const cli::AgentConfig& config) {
 
 }  // namespace
 
-std::string node_name_for(const cli::AgentConfig& config) {
-  std::string name = config.node_name;
-  if (name.empty()) {
-    char host[256] = {};
-    gethostname(host, sizeof host - 1);
-    name = host;
-  }
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (config.with_node_id) {
-    std::ifstream in("/etc/machine-id");
-    std::string id;
-    std::getline(in, id);
-    name += "-" + (id.size() >= 8 ? id.substr(0, 8) : std::string("00000000"));
-  }
-  return name;
-}
-
 int run_agent(const cli::AgentConfig& config) {
   sigset_t stop_signals = block_stop_signals();
   if (config.server_url.empty()) {

@@ -1,6 +1,9 @@
 // "Run this node": container runtime, airgap images, then the kubelet.
 #include "agent/node.h"
 
+#include <unistd.h>
+#include <algorithm>
+#include <fstream>
 #include <spdlog/spdlog.h>
 
 namespace k3s::agent {
@@ -39,6 +42,23 @@ void Node::stop() {
   importer_.reset();
   if (runtime_.supervisor) runtime_.supervisor->stop();
   runtime_.supervisor.reset();
+}
+
+std::string node_name_for(const cli::AgentConfig& config) {
+  std::string name = config.node_name;
+  if (name.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    name = host;
+  }
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (config.with_node_id) {
+    std::ifstream in("/etc/machine-id");
+    std::string id;
+    std::getline(in, id);
+    name += "-" + (id.size() >= 8 ? id.substr(0, 8) : std::string("00000000"));
+  }
+  return name;
 }
 
 }  // namespace k3s::agent

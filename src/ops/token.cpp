@@ -192,7 +192,8 @@ int list(const Options& o) {
       }
     }
     std::string usages;
-    for (const auto& [key, value] : s.value("data", client::Json::object()).items()) {
+    const client::Json data = s.value("data", client::Json::object());  // items() must not outlive it
+    for (const auto& [key, value] : data.items()) {
       if (key.starts_with("usage-bootstrap-") && client::base64_decode(value.get<std::string>()) == "true")
         usages += (usages.empty() ? "" : ",") + key.substr(16);
     }

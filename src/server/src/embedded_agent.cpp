@@ -12,23 +12,6 @@
 
 namespace k3s::server {
 
-std::string resolve_node_name(const cli::AgentConfig& config) {
-  std::string name = config.node_name;
-  if (name.empty()) {
-    char host[256] = {};
-    gethostname(host, sizeof host - 1);
-    name = host;
-  }
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (config.with_node_id) {
-    std::ifstream in("/etc/machine-id");
-    std::string id;
-    std::getline(in, id);
-    name += "-" + (id.size() >= 8 ? id.substr(0, 8) : std::string("00000000"));
-  }
-  return name;
-}
-
 EmbeddedAgent::EmbeddedAgent(const cli::ServerConfig& config, const ServerCerts& certs, int api_port)
     : config_(config), certs_(certs), api_port_(api_port) {}
 
@@ -41,7 +24,7 @@ void EmbeddedAgent::start() {
 void EmbeddedAgent::run() {
   const std::string api_url = "https://127.0.0.1:" + std::to_string(api_port_);
   const cli::AgentConfig& agent = config_.agent;
-  const std::string node_name = resolve_node_name(agent);
+  const std::string node_name = agent::node_name_for(agent);
   try {
     std::vector<std::string> sans = agent.node_ips;
     sans.insert(sans.end(), agent.node_external_ips.begin(), agent.node_external_ips.end());

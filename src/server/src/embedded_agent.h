@@ -35,7 +35,5 @@ class EmbeddedAgent {
   std::atomic<bool> stopping_{false};
 };
 
-// --node-name, else the host name (lower case), with a -<id> suffix for --with-node-id.
-std::string resolve_node_name(const cli::AgentConfig& config);
 
 }  // namespace k3s::server

@@ -10,7 +10,4 @@ namespace k3s::agent {
 // CA mismatch, node password rejected) prints one line and returns 1.
 int run_agent(const cli::AgentConfig& config);
 
-// --node-name (else the host name), lower-cased, with a -<machine id> suffix for --with-node-id.
-std::string node_name_for(const cli::AgentConfig& config);
-
 }  // namespace k3s::agent

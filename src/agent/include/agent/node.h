@@ -9,6 +9,7 @@
 
 #include "agent/containerd.h"
 #include "agent/images.h"
+#include "cli/config.h"
 #include "kubelet/kubelet.h"
 
 namespace k3s::agent {
@@ -44,5 +45,9 @@ class Node {
   std::unique_ptr<AirgapImageImporter> importer_;
   std::unique_ptr<kubelet::Kubelet> kubelet_;
 };
+
+// The node's name, for embedded and joined agents alike: --node-name (else the host name),
+// lower-cased, with a -<machine id> suffix for --with-node-id.
+std::string node_name_for(const cli::AgentConfig& config);
 
 }  // namespace k3s::agent
