@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh test
 cd build
-ctest --output-on-failure --timeout 900 "$@"
+# Two at a time: the e2e tests mostly wait on servers; each picks its own ports and dirs.
+ctest --output-on-failure --timeout 900 -j "${K3S_TEST_JOBS:-2}" "$@"
