@@ -51,7 +51,8 @@ wait_for "access mode decides" "Bound/rwx" k get pvc shared -o jsonpath='{.statu
 
 pvc huge 100Gi manual
 wait_for "nothing fits: claim Pending" Pending phase pvc huge
-wait_match "FailedBinding event" 'no persistent volumes available' \
+# "manual" names no StorageClass object, so kube's binder reports the class as missing.
+wait_match "FailedBinding event" 'storageclass.storage.k8s.io "manual" not found' \
   k get events --field-selector involvedObject.name=huge,reason=FailedBinding -o jsonpath='{.items[0].message}'
 
 k delete pvc data --wait=false >/dev/null
