@@ -258,7 +258,8 @@ std::string describe_service(Session& s, const Json& o) {
         }
       }
     }
-    w.field(0, "Endpoints", eps.empty() ? "<none>" : eps);
+    // An Endpoints object with no ready address prints empty; only a missing one is <none>.
+    w.field(0, "Endpoints", endpoints.is_object() ? eps : (eps.empty() ? "<none>" : eps));
   }
   w.field(0, "Session Affinity", spec.value("sessionAffinity", "None"));
   if (spec.contains("externalTrafficPolicy")) w.field(0, "External Traffic Policy", spec.value("externalTrafficPolicy", ""));
