@@ -365,7 +365,7 @@ case_release_set() {
         expect [ -s "$dist/$f" ]
     done
     (cd "$dist" && sha256sum -c --quiet sha256sum-amd64.txt) || fail "checksums of the release set"
-    tar -xOf "$dist/k3s-airgap-images-amd64.tar" manifest.json >"$WORK/manifest.json" || fail "no manifest.json"
+    tar -xOf "$dist/k3s-airgap-images-amd64.tar" --wildcards '*manifest.json' >"$WORK/manifest.json" || fail "no manifest.json"
     expect_grep "docker.io/rancher/mirrored-pause:3.6" "$WORK/manifest.json"
     "$dist/k3s" --version >"$WORK/version" 2>&1 || fail "the released binary does not run"
     expect_grep "k3s version $VERSION" "$WORK/version"
