@@ -47,8 +47,9 @@ std::string render_cni_conflist(const std::string& pod_cidr, const std::string& 
               {"ipam",
                {{"type", "host-local"},
                 {"dataDir", ipam_data_dir},
-                {"ranges", Json::array({Json::array({{{"subnet", pod_cidr}, {"gateway", gateway_of(pod_cidr)}}})})},
-                {"routes", Json::array({{{"dst", "0.0.0.0/0"}}})}}}};
+                // No ipam route: isDefaultGateway already installs the default route, and a
+                // second 0.0.0.0/0 makes the bridge plugin fail with "file exists".
+                {"ranges", Json::array({Json::array({{{"subnet", pod_cidr}, {"gateway", gateway_of(pod_cidr)}}})})}}}};
   // Loopback is not chained here: containerd's CRI brings up each pod's lo itself.
   Json conflist{{"cniVersion", "1.0.0"},
                 {"name", "cbr0"},
