@@ -66,6 +66,11 @@ pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& op
     if (in >= 0) dup2(in, 0);
     if (options.stdout_fd >= 0) dup2(options.stdout_fd, 1);
     if (options.stderr_fd >= 0) dup2(options.stderr_fd, 2);
+    // Nothing else crosses exec: an inherited listening socket (the API's 6443) would stay
+    // bound in containerd after k3s dies, and the restarted server could not listen.
+    if (close_range(3, ~0U, 0) != 0) {
+      for (int fd = 3; fd < 65536; ++fd) close(fd);
+    }
     execv(program.c_str(), args.data());
     _exit(127);
   }
