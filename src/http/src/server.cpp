@@ -600,6 +600,12 @@ void Server::stop() {
   im.ioc.stop();
   for (auto& t : im.io_threads)
     if (t.joinable()) t.join();
+  // The socket closes posted by close_from_server may not have run before the io threads
+  // stopped; left queued, an upgraded connection's peer would wait for EOF until the Server
+  // is destroyed. Run what is ready here (each round only finishes aborted operations).
+  im.ioc.restart();
+  for (int round = 0; round < 100 && im.ioc.poll() > 0; ++round) {
+  }
 }
 
 }  // namespace k3s::http

@@ -39,7 +39,8 @@ for side in real ours; do
   "$REAL" --kubeconfig "$KC" create serviceaccount default -n "p-$side" >/dev/null 2>&1 || true
 done
 
-mask() {  # mask <namespace> <suffix>
+mask() {  # mask <namespace> <suffix>; an age's width changes its column's padding, so the run of
+  # blanks after a masked age is squeezed
   sed -E \
     -e "/^[EIW][0-9]{4} [0-9:.]+ +[0-9]+ [a-z_]+\.go:[0-9]+\]/d" \
     -e "s/p-$1/p-NS/g; s/zq$2/zqSFX/g" \
@@ -50,6 +51,7 @@ mask() {  # mask <namespace> <suffix>
     -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z/TIME/g' \
     -e 's/(^|[ ,])(<invalid>|[0-9]+(s|m|h|d|y)([0-9]+(s|m|h|d))?)( |$)/\1AGE\6/g' \
     -e 's/(^|[ ,])(<invalid>|[0-9]+(s|m|h|d|y)([0-9]+(s|m|h|d))?)( |$)/\1AGE\6/g' \
+    -e 's/AGE +/AGE /g' \
     -e "s/127\.0\.0\.1:$PORT/SERVER/g" \
     -e 's/10\.43\.[0-9]+\.[0-9]+/CLUSTER-IP/g' \
     -e 's/-[bcdfghjklmnpqrstvwxz2456789]{5}( |$|")/-GEN\1/g' \

@@ -76,9 +76,12 @@ wait_for "unschedulable pod condition" \
   k get pod too-big -o jsonpath='{.status.conditions[?(@.type=="PodScheduled")].status}/{.status.conditions[?(@.type=="PodScheduled")].reason}/{.status.conditions[?(@.type=="PodScheduled")].message}'
 wait_for "Scheduled event" "Successfully assigned default/fits to worker-1" \
   k get events --field-selector involvedObject.name=fits,reason=Scheduled -o jsonpath='{.items[0].message}'
-k get events | head -1 | grep -qE '^LAST SEEN +TYPE +REASON +OBJECT +MESSAGE' && pass "events table" || fail "events table: $(k get events 2>&1 | head -2)"
-k get events | grep -qE 'Normal +Scheduled +pod/fits +Successfully assigned default/fits to worker-1' && pass "Scheduled event row" \
-  || fail "events rows: $(k get events 2>&1)"
+# Captured first: with pipefail, `kubectl | grep -q` fails whenever grep exits before kubectl
+# has written everything (SIGPIPE), which made this check flaky.
+events=$(k get events 2>&1)
+[[ "$(head -1 <<<"$events")" =~ ^LAST\ SEEN\ +TYPE\ +REASON\ +OBJECT\ +MESSAGE ]] && pass "events table" || fail "events table: $events"
+grep -qE 'Normal +Scheduled +pod/fits +Successfully assigned default/fits to worker-1' <<<"$events" && pass "Scheduled event row" \
+  || fail "events rows: $events"
 wait_for "scheduler holds its lease" 1 bash -c "'$KUBECTL' --kubeconfig '$KC' -n kube-system get lease kube-scheduler -o name | wc -l"
 [ -z "$(k get pod other-scheduler -o jsonpath='{.spec.nodeName}')" ] && pass "other schedulerName left alone" || fail "pod of another scheduler was bound"
 
