@@ -483,6 +483,7 @@ http::Response write_update(ApiContext& ctx, ResourceRequest& req, const std::fu
                             ") does not match the name on the URL (" + req.name + ")");
         next = prepare_update(ctx, req, current, std::move(next));
         validate_object_meta(t, next, false);
+        drop_empty_metadata_collections(next);
         Json compare_next = next, compare_cur = current;
         compare_next["metadata"].erase("resourceVersion");
         compare_cur["metadata"].erase("resourceVersion");

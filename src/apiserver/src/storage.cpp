@@ -16,6 +16,19 @@ std::string encode(Json object) {
   return object.dump();
 }
 
+}  // namespace
+
+void drop_empty_metadata_collections(Json& object) {
+  if (!object.contains("metadata") || !object["metadata"].is_object()) return;
+  Json& meta = object["metadata"];
+  for (const char* field : {"labels", "annotations", "finalizers", "ownerReferences", "managedFields"}) {
+    auto it = meta.find(field);
+    if (it != meta.end() && (it->is_null() || ((it->is_array() || it->is_object()) && it->empty()))) meta.erase(it);
+  }
+}
+
+namespace {
+
 ApiError store_failure(const kine::StoreError& e) {
   if (e.code() == kine::Errc::too_large) return too_large("etcdserver: request is too large");
   if (e.code() == kine::Errc::unavailable) return service_unavailable("storage is unavailable: " + std::string(e.what()));
@@ -43,6 +56,7 @@ Json Storage::create(const ResourceType& type, Json object, bool dry_run) {
   const std::string name = object["metadata"].value("name", "");
   const std::string ns = object["metadata"].value("namespace", "");
   const std::string k = key(type, ns, name);
+  drop_empty_metadata_collections(object);
   try {
     if (dry_run) {
       auto existing = store_.range({.key = k});
@@ -85,6 +99,7 @@ Storage::UpdateResult Storage::update(const ResourceType& type, const std::strin
       Json existing = decode(kv.value, kv.mod_revision);
       auto next = mutate(existing);
       if (!next) return {existing, false};
+      drop_empty_metadata_collections(*next);
       if (dry_run) {
         set_rv(*next, kv.mod_revision);
         return {*next, true};

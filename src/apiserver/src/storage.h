@@ -18,6 +18,10 @@ namespace k3s::apiserver {
 
 using Json = nlohmann::json;
 
+// ObjectMeta's lists and maps are omitempty in Go: an update that empties them (a
+// controller removing the last finalizer) leaves no `finalizers: []` behind for clients.
+void drop_empty_metadata_collections(Json& object);
+
 class Storage {
  public:
   explicit Storage(kine::Store& store) : store_(store) {}

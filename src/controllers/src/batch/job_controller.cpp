@@ -303,8 +303,11 @@ class JobController : public QueueController {
                       "Reached expected number of succeeded pods", now);
       }
     }
-    const Json* failure_target = true_condition(Json{{"status", status}}, "FailureTarget");
-    const Json* success_target = true_condition(Json{{"status", status}}, "SuccessCriteriaMet");
+    // Copies, not pointers: `status` changes below while these are still read.
+    const Json with_status{{"status", status}};
+    std::optional<Json> failure_target, success_target;
+    if (const Json* c = true_condition(with_status, "FailureTarget")) failure_target = *c;
+    if (const Json* c = true_condition(with_status, "SuccessCriteriaMet")) success_target = *c;
     if (failure_target || success_target) {
       for (const auto& p : active) pod_control_.delete_pod(object::namespace_of(p), object::name_of(p), job);
       terminating += static_cast<int>(active.size());
