@@ -174,3 +174,16 @@ TEST_F(LeafTest, MissingCaIsAClearError) {
 
 }  // namespace
 }  // namespace k3s::pki
+
+TEST(SigningKey, SignsAndVerifiesRs256) {
+  k3s::testing::TempDir dir;
+  k3s::pki::ensure_rsa_key(dir.file("service.key"));
+  auto key = k3s::pki::SigningKey::load_private(dir.file("service.key"));
+  const std::string signature = key.sign("header.claims");
+  EXPECT_EQ(signature.size(), 256u);  // RSA 2048
+  EXPECT_TRUE(key.verify("header.claims", signature));
+  EXPECT_FALSE(key.verify("header.claimz", signature));
+  EXPECT_EQ(key.key_id().size(), 43u);  // unpadded base64url of a SHA-256
+  EXPECT_EQ(key.jwk_exponent(), "AQAB");
+  EXPECT_THROW(k3s::pki::SigningKey::load_private(dir.file("missing.key")), k3s::pki::PkiError);
+}

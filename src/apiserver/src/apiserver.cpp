@@ -74,6 +74,18 @@ ApiServer::ApiServer(Options options) : impl_(std::make_unique<Impl>(std::move(o
       ctx.cache_for("rbac.authorization.k8s.io", "v1", "clusterrolebindings"),
       ctx.cache_for("rbac.authorization.k8s.io", "v1", "roles"),
       ctx.cache_for("rbac.authorization.k8s.io", "v1", "rolebindings")});
+  if (!ctx.options.service_account_key_file.empty()) {
+    ctx.sa_tokens = std::make_unique<ServiceAccountTokens>(
+        pki::SigningKey::load_private(ctx.options.service_account_key_file), ctx.options.service_account_issuer,
+        ctx.options.api_audiences);
+    ctx.authenticators.add([&ctx](const http::Request& request) -> std::optional<UserInfo> {
+      const std::string authorization = request.headers.get("Authorization");
+      constexpr std::string_view kBearer = "Bearer ";
+      if (authorization.size() <= kBearer.size() || authorization.compare(0, kBearer.size(), kBearer) != 0)
+        return std::nullopt;
+      return ctx.sa_tokens->authenticate(ctx, std::string_view(authorization).substr(kBearer.size()));
+    });
+  }
   ensure_bootstrap_objects(ctx);
   impl_->ticker = std::thread([this] { impl_->run_ticker(); });
   ctx.ready = true;
@@ -141,6 +153,10 @@ http::Response ApiServer::Impl::health(const std::string& path, const http::Requ
 
 http::Response ApiServer::Impl::non_resource(const RequestInfo& info, const http::Request& req) {
   const std::string& p = info.path;
+  if (ctx.sa_tokens && (p == "/.well-known/openid-configuration" || p == "/.well-known/openid-configuration/"))
+    return json_response(200, openid_configuration(*ctx.sa_tokens));
+  if (ctx.sa_tokens && (p == "/openid/v1/jwks" || p == "/openid/v1/jwks/"))
+    return json_response(200, openid_key_set(*ctx.sa_tokens));
   if (p == "/version" || p == "/version/") {
     return json_response(200, {{"major", "1"},
                                {"minor", "33"},

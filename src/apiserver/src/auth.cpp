@@ -5,14 +5,15 @@
 namespace k3s::apiserver {
 
 std::optional<UserInfo> AuthenticatorChain::authenticate(const http::Request& request) const {
-  for (const auto& a : chain_) {
-    if (auto user = a(request)) return user;
-  }
-  // The TLS layer verified the client certificate against the client CA.
+  // A client certificate wins over any bearer token sent beside it, as in kube-apiserver.
+  // The TLS layer verified it against the client CA.
   if (request.peer.verified && !request.peer.common_name.empty()) {
-    UserInfo user{request.peer.common_name, "", request.peer.organizations};
+    UserInfo user{request.peer.common_name, "", request.peer.organizations, {}};
     user.groups.push_back("system:authenticated");
     return user;
+  }
+  for (const auto& a : chain_) {
+    if (auto user = a(request)) return user;
   }
   return std::nullopt;
 }

@@ -111,6 +111,14 @@ void ensure_bootstrap_objects(ApiContext& ctx) {
                     cluster_binding("system:public-info-viewer", "system:public-info-viewer",
                                     {group_subject("system:authenticated"), group_subject("system:unauthenticated")}));
   create_if_missing(ctx, rbac, "v1", "clusterroles",
+                    cluster_role("system:service-account-issuer-discovery",
+                                 {url_rule({"/.well-known/openid-configuration", "/.well-known/openid-configuration/",
+                                            "/openid/v1/jwks", "/openid/v1/jwks/"},
+                                           {"get"})}));
+  create_if_missing(ctx, rbac, "v1", "clusterrolebindings",
+                    cluster_binding("system:service-account-issuer-discovery", "system:service-account-issuer-discovery",
+                                    {group_subject("system:serviceaccounts")}));
+  create_if_missing(ctx, rbac, "v1", "clusterroles",
                     cluster_role("system:basic-user",
                                  {rule({"authorization.k8s.io"}, {"selfsubjectaccessreviews", "selfsubjectrulesreviews"}, {"create"}),
                                   rule({"authentication.k8s.io"}, {"selfsubjectreviews"}, {"create"})}));

@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "status.h"
 #include "registry.h"
+#include "service_account_tokens.h"
 #include "storage.h"
 #include "watch_cache.h"
 
@@ -29,6 +30,7 @@ struct ApiContext {
   std::map<std::string, std::unique_ptr<WatchCache>> caches;  // by storage prefix
   AuthenticatorChain authenticators;
   std::unique_ptr<Authorizer> authorizer;
+  std::unique_ptr<ServiceAccountTokens> sa_tokens;  // null when no signing key is configured
   std::atomic<bool> ready{false};
 
   WatchCache* cache_for(const ResourceType& type) {

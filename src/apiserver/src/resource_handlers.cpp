@@ -7,6 +7,7 @@
 #include "codec.h"
 #include "reviews.h"
 #include "batch_defaults.h"
+#include "admission_plugins.h"
 #include "binding.h"
 #include "node_proxy.h"
 #include "csr_strategy.h"
@@ -455,6 +456,7 @@ http::Response handle_create(ApiContext& ctx, ResourceRequest& req) {
   validate_object_meta(t, obj, true);
   require_namespace_exists(ctx, req, true);
   default_on_create(t, obj);
+  admit_create(ctx, req, obj);
   if (t.kind == "Service" && t.group.empty()) ctx.allocator.allocate(obj, ctx.cache_for(t));
   meta["uid"] = object::new_uid();
   prepare_batch_create(t, obj);
@@ -705,6 +707,7 @@ http::Response handle_resource(ApiContext& ctx, ResourceRequest& req) {
   if (req.subresource == "binding" && t.kind == "Pod") return handle_binding(ctx, req);
   if (is_node_proxy_subresource(t, req.subresource)) return handle_node_proxy(ctx, req);
   if (req.subresource == "eviction" && t.kind == "Pod") return handle_eviction(ctx, req);
+  if (req.subresource == "token" && t.group.empty() && t.kind == "ServiceAccount") return handle_token_request(ctx, req);
   if (req.subresource == "finalize") {
     if (v != "update") throw method_not_supported(t.group, t.resource + "/finalize", v);
     return handle_update(ctx, req);

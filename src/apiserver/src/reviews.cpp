@@ -14,6 +14,7 @@ namespace {
 Json user_json(const UserInfo& user) {
   Json u = {{"username", user.name}, {"groups", user.groups}};
   if (!user.uid.empty()) u["uid"] = user.uid;
+  if (!user.extra.empty()) u["extra"] = user.extra;
   return u;
 }
 

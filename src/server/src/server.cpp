@@ -95,6 +95,10 @@ int run_server(const cli::ServerConfig& config) {
     api_options.service_node_port_range = config.service_node_port_range;
     api_options.git_commit = K3S_GIT_COMMIT;
     api_options.git_version = K3S_GIT_VERSION;
+    // k3s's kube-apiserver arguments: the issuer names the cluster domain; "k3s" is an extra audience.
+    api_options.service_account_key_file = certs.service_account_key;
+    api_options.service_account_issuer = "https://kubernetes.default.svc." + config.cluster_domain;
+    api_options.api_audiences = {api_options.service_account_issuer, "k3s"};
     spdlog::info(
         "Running kube-apiserver --advertise-port={} --allow-privileged=true --anonymous-auth=false "
         "--authorization-mode=Node,RBAC --bind-address={} --client-ca-file={} --etcd-servers=unix://{} "

@@ -162,6 +162,19 @@ wait_for "secret file in the container" 10 "s3cr3t" crictl exec "$CID" cat /etc/
 wait_for "env from configMap, secret and fieldRef" 10 "hello-from-configmap/s3cr3t/web" \
   crictl exec "$CID" sh -c 'echo $GREETING/$PASSWORD/$MY_POD'
 wait_for "cluster DNS in resolv.conf" 10 "nameserver 10.43.0.10" crictl exec "$CID" sh -c 'grep nameserver /etc/resolv.conf'
+# The ServiceAccount admission's kube-api-access volume: a bound token the API accepts as
+# the pod's service account, the cluster CA and the namespace.
+SA_DIR=/var/run/secrets/kubernetes.io/serviceaccount
+wait_for "service account namespace file" 10 "default" crictl exec "$CID" cat $SA_DIR/namespace
+wait_for "service account ca.crt" 10 "-----BEGIN CERTIFICATE-----" crictl exec "$CID" head -1 $SA_DIR/ca.crt
+POD_TOKEN=$(crictl exec "$CID" cat $SA_DIR/token)
+whoami_with_pod_token() {
+  "$KUBECTL" --kubeconfig /dev/null --server "https://127.0.0.1:$PORT" --certificate-authority "$DATA/server/tls/server-ca.crt" \
+    --token "$POD_TOKEN" auth whoami -o json | tr -d ' \n'
+}
+wait_for "pod token authenticates as the pod's service account" 10 \
+  '.*"username":"system:serviceaccount:default:default".*"authentication.kubernetes.io/pod-name":\["web"\].*' \
+  whoami_with_pod_token
 k patch configmap app-config --type=merge -p '{"data":{"greeting":"updated"}}' >/dev/null
 wait_for "configMap update reaches the file" 90 "updated" crictl exec "$CID" cat /etc/app/greeting
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@ struct UserInfo {
   std::string name;
   std::string uid;
   std::vector<std::string> groups;
+  std::map<std::string, std::vector<std::string>> extra;  // e.g. the pod a service-account token is bound to
 };
 
 // One link of the authentication chain: returns the user when it recognises the request's
@@ -41,6 +43,10 @@ struct Options {
   std::string git_commit;  // shown in /version
   std::string git_version = "v1.33.5+k3s1";
   KubeletAccess kubelet;
+  // Service-account tokens (TokenRequest, bearer authentication): off when the key is empty.
+  std::string service_account_key_file;
+  std::string service_account_issuer = "https://kubernetes.default.svc.cluster.local";
+  std::vector<std::string> api_audiences;  // empty: the issuer
 };
 
 class ApiServer {
@@ -52,7 +58,7 @@ class ApiServer {
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
-  // Tried in order before the built-in x509 client-certificate authenticator.
+  // Tried in order after the built-in x509 client-certificate authenticator.
   void add_authenticator(Authenticator authenticator);
 
   // Serves one request of the Kubernetes API (/api, /apis, /version, /healthz, ...).

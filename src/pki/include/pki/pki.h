@@ -2,8 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace k3s::pki {
@@ -51,6 +53,26 @@ std::string sign_csr(const CertificateAuthority& ca, const std::string& csr_pem,
 
 // RSA 2048 key for signing service-account tokens (kube-apiserver's convention), mode 0600.
 void ensure_rsa_key(const std::string& key_file);
+
+// An RSA key that signs and verifies RS256 (RSASSA-PKCS1-v1_5 with SHA-256), the signature
+// of service-account JWTs. Only the public half is needed to verify.
+class SigningKey {
+ public:
+  // Throws PkiError when the file is missing or holds no RSA private key.
+  static SigningKey load_private(const std::string& key_file);
+  std::string sign(std::string_view data) const;
+  bool verify(std::string_view data, std::string_view signature) const;
+  // kube-apiserver's key id: unpadded base64url of the SHA-256 of the public key's DER.
+  const std::string& key_id() const { return key_id_; }
+  // The JWK members of the public key ("n" and "e", unpadded base64url).
+  std::string jwk_modulus() const;
+  std::string jwk_exponent() const;
+
+ private:
+  struct Key;
+  std::shared_ptr<const Key> key_;
+  std::string key_id_;
+};
 
 // Hex SHA-256 of a file's bytes: the hash carried by K10 tokens (of the server CA bundle).
 std::string sha256_file_hex(const std::string& file);

@@ -1,0 +1,20 @@
+// Admission plugins that need the cluster's state (kube's mutating and validating
+// admission chain): run on every create after the per-type defaults, before the object is
+// stored. Each throws ApiError to reject the request.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+namespace k3s::apiserver {
+
+struct ApiContext;
+struct ResourceRequest;
+
+void admit_create(ApiContext& ctx, const ResourceRequest& req, nlohmann::json& object);
+
+// ServiceAccount: a pod runs as an existing account, gets its image pull secrets and, unless
+// automounting is off, the kube-api-access projected volume (token, ca.crt, namespace)
+// mounted in every container; a kubernetes.io/service-account-token Secret gets its token.
+void admit_service_account(ApiContext& ctx, const ResourceRequest& req, nlohmann::json& object);
+
+}  // namespace k3s::apiserver
