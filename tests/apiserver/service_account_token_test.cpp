@@ -1,65 +1,15 @@
 // Service-account tokens end to end inside the API server: TokenRequest, bearer
 // authentication, the ServiceAccount admission's volume and legacy token Secrets.
-#include <gtest/gtest.h>
-
-#include <unistd.h>
-
-#include <filesystem>
-
-#include <nlohmann/json.hpp>
-
-#include "apiserver/apiserver.h"
-#include "kine/store.h"
-#include "pki/pki.h"
+#include "api_fixture.h"
 #include "util/base64.h"
 
 using namespace k3s;
 using Json = nlohmann::json;
-namespace fs = std::filesystem;
 
 namespace {
 
-class TokenFixture : public ::testing::Test {
+class TokenFixture : public k3s::testing::ApiServerFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("k3s-sa-token-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    pki::ensure_rsa_key((dir_ / "service.key").string());
-    kine::StoreConfig config;
-    config.default_sqlite_path = (dir_ / "state.db").string();
-    config.compact_interval_seconds = 0;
-    store_ = kine::open_store(config);
-    apiserver::Options options;
-    options.store = store_.get();
-    options.service_account_key_file = (dir_ / "service.key").string();
-    options.api_audiences = {options.service_account_issuer, "k3s"};
-    api_ = std::make_unique<apiserver::ApiServer>(options);
-  }
-  void TearDown() override {
-    api_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-
-  http::Response call(const std::string& method, const std::string& path, const Json& body = nullptr,
-                      const std::string& token = "") {
-    http::Request req;
-    req.method = method;
-    req.target = req.path = path;
-    if (!body.is_null()) {
-      req.body = body.dump();
-      req.headers.set("Content-Type", "application/json");
-    }
-    if (token.empty())
-      req.peer = {true, "system:admin", {"system:masters"}};
-    else
-      req.headers.set("Authorization", "Bearer " + token);
-    return api_->handle(req);
-  }
-  static Json json(const http::Response& r) { return Json::parse(r.body); }
-
   void create_account(const std::string& name, const Json& extra = Json::object()) {
     Json sa = {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", {{"name", name}}}};
     sa.update(extra);
@@ -79,9 +29,6 @@ class TokenFixture : public ::testing::Test {
     return json(r)["status"]["userInfo"].value("username", "");
   }
 
-  fs::path dir_;
-  std::unique_ptr<kine::Store> store_;
-  std::unique_ptr<apiserver::ApiServer> api_;
 };
 
 Json pod(const std::string& name, const Json& spec_extra = Json::object()) {

@@ -122,15 +122,6 @@ TEST(ContainerConfig, UnknownVolumeIsAConfigError) {
   EXPECT_THROW(build_container_config(pod, pod["spec"]["containers"][0], context, objects()), ContainerConfigError);
 }
 
-TEST(QosClass, Classes) {
-  Json pod = sample_pod();
-  EXPECT_EQ(qos_class(pod), "Burstable");
-  pod["spec"]["containers"][0]["resources"] = {{"limits", {{"cpu", "1"}, {"memory", "1Gi"}}}};
-  EXPECT_EQ(qos_class(pod), "Guaranteed");
-  pod["spec"]["containers"][0].erase("resources");
-  EXPECT_EQ(qos_class(pod), "BestEffort");
-}
-
 TEST(SandboxConfig, ClusterFirstDnsPortsAndLabels) {
   char path[] = "/tmp/kubelet-resolv-XXXXXX";
   int fd = mkstemp(path);

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "object/meta.h"
+#include "object/pod_resources.h"
 #include "object/validation.h"
 #include "status.h"
 #include "watch_cache.h"
@@ -130,9 +131,11 @@ void default_on_create(const ResourceType& type, Json& obj) {
         if (!c.contains("resources")) c["resources"] = Json::object();
       }
     }
+    for (const char* list : {"initContainers", "containers"})
+      if (spec.contains(list) && spec[list].is_array())
+        for (auto& c : spec[list]) object::default_container_requests(c);
     if (!obj.contains("status")) obj["status"] = Json::object();
     if (!obj["status"].contains("phase")) obj["status"]["phase"] = "Pending";
-    if (!obj["status"].contains("qosClass")) obj["status"]["qosClass"] = "BestEffort";
     // DefaultTolerationSeconds admission: a pod stays 300 s on a node that went not-ready or
     // unreachable (the node lifecycle controller's NoExecute taints) unless it says otherwise.
     for (const char* taint : {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {

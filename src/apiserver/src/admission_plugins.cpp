@@ -1,12 +1,21 @@
 #include "admission_plugins.h"
 
 #include "context.h"
+#include "object/pod_resources.h"
 
 namespace k3s::apiserver {
 
+// kube-apiserver's order of the mutating plugins that apply here.
 void admit_create(ApiContext& ctx, const ResourceRequest& req, Json& object) {
-  if (req.type->group.empty() && (req.type->kind == "Pod" || req.type->kind == "Secret"))
-    admit_service_account(ctx, req, object);
+  if (!req.type->group.empty()) return;
+  const std::string& kind = req.type->kind;
+  if (kind == "Pod") admit_limit_range(ctx, req, object);
+  if (kind == "Pod" || kind == "Secret") admit_service_account(ctx, req, object);
+  if (kind == "Pod") admit_priority(ctx, req, object);
+  if (kind == "PersistentVolumeClaim") admit_default_storage_class(ctx, req, object);
+  // The QoS class is computed once the resources are final (kube's PrepareForCreate runs
+  // after mutating admission).
+  if (kind == "Pod") object["status"]["qosClass"] = object::pod_qos_class(object);
 }
 
 }  // namespace k3s::apiserver

@@ -17,4 +17,13 @@ void admit_create(ApiContext& ctx, const ResourceRequest& req, nlohmann::json& o
 // mounted in every container; a kubernetes.io/service-account-token Secret gets its token.
 void admit_service_account(ApiContext& ctx, const ResourceRequest& req, nlohmann::json& object);
 
+// LimitRanger: Container defaults and min/max of the namespace's LimitRanges (pods).
+void admit_limit_range(ApiContext& ctx, const ResourceRequest& req, nlohmann::json& pod);
+
+// Priority: priorityClassName (or the global default class) resolved into spec.priority.
+void admit_priority(ApiContext& ctx, const ResourceRequest& req, nlohmann::json& pod);
+
+// DefaultStorageClass: a claim without storageClassName gets the default class.
+void admit_default_storage_class(ApiContext& ctx, const ResourceRequest& req, nlohmann::json& claim);
+
 }  // namespace k3s::apiserver

@@ -16,9 +16,8 @@ constexpr const char* kTokenSecretType = "kubernetes.io/service-account-token";
 constexpr const char* kAccountNameAnnotation = "kubernetes.io/service-account.name";
 constexpr const char* kAccountUidAnnotation = "kubernetes.io/service-account.uid";
 
-CachedPtr lookup(ApiContext& ctx, const char* resource, const std::string& ns, const std::string& name) {
-  WatchCache* cache = ctx.cache_for("", "v1", resource);
-  return cache ? cache->get(ns, name) : nullptr;
+std::optional<Json> lookup(ApiContext& ctx, const char* resource, const std::string& ns, const std::string& name) {
+  return ctx.read_through("", "v1", resource, ns, name);
 }
 
 std::string random_suffix() {
@@ -75,7 +74,7 @@ void admit_pod(ApiContext& ctx, const ResourceRequest& req, Json& pod) {
   if (account.empty()) account = "default";
   spec["serviceAccountName"] = account;
   spec["serviceAccount"] = account;
-  CachedPtr sa = lookup(ctx, "serviceaccounts", req.ns, account);
+  auto sa = lookup(ctx, "serviceaccounts", req.ns, account);
   // A fresh namespace's "default" account appears a moment after the namespace (the
   // serviceaccount controller makes it); its pods are admitted and the kubelet's token
   // request waits for it. Any other account must exist.
@@ -85,15 +84,15 @@ void admit_pod(ApiContext& ctx, const ResourceRequest& req, Json& pod) {
                        "/" + account + ": serviceaccount \"" + account + "\" not found",
                    {{"name", object::name_of(pod)}, {"kind", "pods"}});
   if (sa && !spec.contains("imagePullSecrets")) {
-    const Json secrets = sa->object.value("imagePullSecrets", Json::array());
+    const Json secrets = (*sa).value("imagePullSecrets", Json::array());
     if (secrets.is_array() && !secrets.empty()) spec["imagePullSecrets"] = secrets;
   }
   bool automount = true;
   if (spec.contains("automountServiceAccountToken") && spec["automountServiceAccountToken"].is_boolean())
     automount = spec["automountServiceAccountToken"].get<bool>();
-  else if (sa && sa->object.contains("automountServiceAccountToken") &&
-           sa->object["automountServiceAccountToken"].is_boolean())
-    automount = sa->object["automountServiceAccountToken"].get<bool>();
+  else if (sa && (*sa).contains("automountServiceAccountToken") &&
+           (*sa)["automountServiceAccountToken"].is_boolean())
+    automount = (*sa)["automountServiceAccountToken"].get<bool>();
   if (automount) mount_api_access(spec);
 }
 
@@ -109,9 +108,9 @@ void fill_token_secret(ApiContext& ctx, const ResourceRequest& req, Json& secret
   if (!ctx.sa_tokens) return;
   // As with kube's token controller, a Secret for an account that does not exist (yet) gets
   // no token.
-  CachedPtr sa = lookup(ctx, "serviceaccounts", req.ns, account);
+  auto sa = lookup(ctx, "serviceaccounts", req.ns, account);
   if (!sa) return;
-  const std::string uid = object::uid_of(sa->object);
+  const std::string uid = object::uid_of(*sa);
   secret["metadata"]["annotations"][kAccountUidAnnotation] = uid;
   Json& data = secret["data"];
   if (!data.is_object()) data = Json::object();
@@ -123,8 +122,8 @@ void fill_token_secret(ApiContext& ctx, const ResourceRequest& req, Json& secret
                        {"kubernetes.io/serviceaccount/service-account.uid", uid}};
   data["token"] = util::base64_encode(ctx.sa_tokens->sign(claims));
   data["namespace"] = util::base64_encode(req.ns);
-  if (CachedPtr ca = lookup(ctx, "configmaps", req.ns, kRootCAConfigMap)) {
-    const std::string bundle = ca->object.value("data", Json::object()).value("ca.crt", "");
+  if (auto ca = lookup(ctx, "configmaps", req.ns, kRootCAConfigMap)) {
+    const std::string bundle = (*ca).value("data", Json::object()).value("ca.crt", "");
     if (!bundle.empty()) data["ca.crt"] = util::base64_encode(bundle);
   }
 }

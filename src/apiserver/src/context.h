@@ -4,6 +4,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "admission.h"
@@ -40,6 +41,16 @@ struct ApiContext {
   WatchCache* cache_for(const std::string& group, const std::string& version, const std::string& resource) {
     auto t = registry.find(group, version, resource);
     return t ? cache_for(*t) : nullptr;
+  }
+  // From the watch cache, else from the datastore: the cache may not have caught up with a
+  // write just made (a ServiceAccount created a moment before its first token request).
+  std::optional<Json> read_through(const std::string& group, const std::string& version, const std::string& resource,
+                                   const std::string& ns, const std::string& name) {
+    auto t = registry.find(group, version, resource);
+    if (!t) return std::nullopt;
+    if (WatchCache* cache = cache_for(*t))
+      if (CachedPtr hit = cache->get(ns, name)) return hit->object;
+    return storage.get(*t, ns, name);
   }
 };
 

@@ -79,18 +79,17 @@ std::vector<std::string> audiences_of(const Json& claims) {
   return out;
 }
 
-CachedPtr cached(ApiContext& ctx, const char* resource, const std::string& ns, const std::string& name) {
-  WatchCache* cache = ctx.cache_for("", "v1", resource);
-  return cache ? cache->get(ns, name) : nullptr;
+std::optional<Json> lookup(ApiContext& ctx, const char* resource, const std::string& ns, const std::string& name) {
+  return ctx.read_through("", "v1", resource, ns, name);
 }
 
 // The live object the token names, or 401: a token outlives neither its account nor its pod.
-const Json& require_live(ApiContext& ctx, CachedPtr& keep, const char* resource, const std::string& ns,
-                         const std::string& name, const std::string& uid) {
-  keep = cached(ctx, resource, ns, name);
-  if (!keep) throw invalid_token(std::string(resource) + " " + ns + "/" + name + " not found");
-  if (!uid.empty() && object::uid_of(keep->object) != uid) throw invalid_token("uid mismatch");
-  return keep->object;
+Json require_live(ApiContext& ctx, const char* resource, const std::string& ns, const std::string& name,
+                  const std::string& uid) {
+  auto found = lookup(ctx, resource, ns, name);
+  if (!found) throw invalid_token(std::string(resource) + " " + ns + "/" + name + " not found");
+  if (!uid.empty() && object::uid_of(*found) != uid) throw invalid_token("uid mismatch");
+  return std::move(*found);
 }
 
 UserInfo service_account_user(const std::string& ns, const std::string& name, const std::string& uid) {
@@ -106,9 +105,8 @@ std::optional<UserInfo> authenticate_legacy(ApiContext& ctx, const Json& claims)
   const std::string secret = string_claim(claims, "kubernetes.io/serviceaccount/secret.name");
   if (ns.empty() || sa.empty() || secret.empty()) throw invalid_token("legacy token without its claims");
   if (string_claim(claims, "sub") != kUserPrefix + ns + ":" + sa) throw invalid_token("subject mismatch");
-  CachedPtr account, secret_obj;
-  require_live(ctx, account, "serviceaccounts", ns, sa, sa_uid);
-  const Json& s = require_live(ctx, secret_obj, "secrets", ns, secret, "");
+  require_live(ctx, "serviceaccounts", ns, sa, sa_uid);
+  const Json s = require_live(ctx, "secrets", ns, secret, "");
   // The secret must still belong to this account and still hold this very token's account.
   const Json annotations = s.value("metadata", Json::object()).value("annotations", Json::object());
   if (annotations.value("kubernetes.io/service-account.name", "") != sa) throw invalid_token("secret reassigned");
@@ -125,17 +123,16 @@ std::optional<UserInfo> authenticate_bound(ApiContext& ctx, const Json& claims) 
   const std::string sa = sa_claim.value("name", ""), sa_uid = sa_claim.value("uid", "");
   if (ns.empty() || sa.empty()) throw invalid_token("no service account claim");
   if (string_claim(claims, "sub") != kUserPrefix + ns + ":" + sa) throw invalid_token("subject mismatch");
-  CachedPtr account, bound;
-  require_live(ctx, account, "serviceaccounts", ns, sa, sa_uid);
+  require_live(ctx, "serviceaccounts", ns, sa, sa_uid);
   UserInfo user = service_account_user(ns, sa, sa_uid);
   if (k8s.contains("pod") && k8s["pod"].is_object()) {
-    const Json& pod = require_live(ctx, bound, "pods", ns, k8s["pod"].value("name", ""), k8s["pod"].value("uid", ""));
+    const Json pod = require_live(ctx, "pods", ns, k8s["pod"].value("name", ""), k8s["pod"].value("uid", ""));
     if (auto deleted = object::deletion_timestamp_of(pod); deleted && *deleted < object::now())
       throw invalid_token("pod is being deleted");
     user.extra["authentication.kubernetes.io/pod-name"] = {object::name_of(pod)};
     user.extra["authentication.kubernetes.io/pod-uid"] = {object::uid_of(pod)};
   } else if (k8s.contains("secret") && k8s["secret"].is_object()) {
-    require_live(ctx, bound, "secrets", ns, k8s["secret"].value("name", ""), k8s["secret"].value("uid", ""));
+    require_live(ctx, "secrets", ns, k8s["secret"].value("name", ""), k8s["secret"].value("uid", ""));
   }
   if (k8s.contains("node") && k8s["node"].is_object()) {
     const Json& node = k8s["node"];
@@ -172,13 +169,13 @@ std::pair<std::string, Json> bound_object(ApiContext& ctx, const std::string& ns
                   Json::array({{{"reason", "FieldValueRequired"}, {"message", "Required value"},
                                 {"field", "spec.boundObjectRef.name"}}}),
                   "spec.boundObjectRef.name: Required value");
-  CachedPtr object = cached(ctx, resource, kind == "Node" ? "" : ns, name);
+  auto object = lookup(ctx, resource, kind == "Node" ? "" : ns, name);
   if (!object) throw not_found("", resource, name);
-  if (!uid.empty() && object::uid_of(object->object) != uid)
+  if (!uid.empty() && object::uid_of(*object) != uid)
     throw conflict("", resource, name,
                    "the UID in the bound object reference (" + uid + ") does not match the UID in record. " +
                        "The object might have been deleted and then recreated");
-  const Json& o = object->object;
+  const Json& o = *object;
   Json claim = {{"name", object::name_of(o)}, {"uid", object::uid_of(o)}};
   std::string lower = kind;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -233,7 +230,7 @@ http::Response handle_token_request(ApiContext& ctx, ResourceRequest& req) {
   if (spec_in.is_null()) spec_in = Json::object();
   if (!spec_in.is_object()) throw bad_request("spec: expected an object");
 
-  CachedPtr account = cached(ctx, "serviceaccounts", req.ns, req.name);
+  auto account = lookup(ctx, "serviceaccounts", req.ns, req.name);
   if (!account) throw not_found("", "serviceaccounts", req.name);
 
   Json spec = spec_in;
@@ -252,7 +249,7 @@ http::Response handle_token_request(ApiContext& ctx, ResourceRequest& req) {
 
   const std::int64_t now = unix_now();
   Json k8s = {{"namespace", req.ns},
-              {"serviceaccount", {{"name", req.name}, {"uid", object::uid_of(account->object)}}}};
+              {"serviceaccount", {{"name", req.name}, {"uid", object::uid_of(*account)}}}};
   std::int64_t lifetime = seconds;
   if (spec.contains("boundObjectRef") && !spec["boundObjectRef"].is_null()) {
     if (!spec["boundObjectRef"].is_object()) throw bad_request("spec.boundObjectRef: expected an object");
@@ -260,12 +257,12 @@ http::Response handle_token_request(ApiContext& ctx, ResourceRequest& req) {
     spec["boundObjectRef"]["uid"] = claim["uid"];
     k8s[kind] = claim;
     if (kind == "pod") {
-      CachedPtr pod = cached(ctx, "pods", req.ns, claim.value("name", ""));
-      const std::string node = pod ? pod->object.value("spec", Json::object()).value("nodeName", "") : "";
+      auto pod = lookup(ctx, "pods", req.ns, claim.value("name", ""));
+      const std::string node = pod ? pod->value("spec", Json::object()).value("nodeName", "") : "";
       if (!node.empty()) {
-        CachedPtr node_obj = cached(ctx, "nodes", "", node);
+        auto node_obj = lookup(ctx, "nodes", "", node);
         k8s["node"] = {{"name", node}};
-        if (node_obj) k8s["node"]["uid"] = object::uid_of(node_obj->object);
+        if (node_obj) k8s["node"]["uid"] = object::uid_of(*node_obj);
       }
       if (seconds == kKubeletDefaultExpiration) {
         lifetime = kExtendedExpiration;

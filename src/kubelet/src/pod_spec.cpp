@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "object/pod_resources.h"
 #include "object/quantity.h"
 #include "util/base64.h"
 
@@ -333,30 +334,6 @@ std::vector<std::pair<std::string, std::string>> resolve_env(const Json& pod, co
   return env;
 }
 
-std::string qos_class(const Json& pod) {
-  bool any_set = false, guaranteed = true;
-  const Json& spec = field(pod, "spec");
-  std::vector<Json> all = spec.value("containers", Json::array());
-  for (const auto& c : spec.value("initContainers", Json::array())) all.push_back(c);
-  for (const auto& c : all) {
-    const Json& resources = field(c, "resources");
-    const Json& requests = field(resources, "requests");
-    const Json& limits = field(resources, "limits");
-    if (!requests.empty() || !limits.empty()) any_set = true;
-    for (const char* name : {"cpu", "memory"}) {
-      if (!limits.contains(name)) {
-        guaranteed = false;
-        continue;
-      }
-      if (requests.contains(name) &&
-          object::Quantity::from_json(requests[name]) != object::Quantity::from_json(limits[name]))
-        guaranteed = false;
-    }
-  }
-  if (!any_set) return "BestEffort";
-  return guaranteed ? "Guaranteed" : "Burstable";
-}
-
 v1::LinuxContainerResources container_resources(const Json& pod, const Json& container) {
   v1::LinuxContainerResources out;
   const Json& resources = field(container, "resources");
@@ -371,7 +348,7 @@ v1::LinuxContainerResources container_resources(const Json& pod, const Json& con
   int64_t memory_limit = bytes_of(resources, "limits", "memory");
   if (memory_limit > 0) out.set_memory_limit_in_bytes(memory_limit);
   // OOM score by QoS class, as the kubelet's policy: guaranteed pods last, best effort first.
-  const std::string qos = qos_class(pod);
+  const std::string qos = object::pod_qos_class(pod);
   if (qos == "Guaranteed") out.set_oom_score_adj(-997);
   else if (qos == "BestEffort") out.set_oom_score_adj(1000);
   else out.set_oom_score_adj(999);

@@ -70,7 +70,6 @@ std::vector<std::pair<std::string, std::string>> resolve_env(const Json& pod, co
 // $(VAR) expansion as the kubelet does it ($$ escapes, unknown references stay as written).
 std::string expand_vars(const std::string& text, const std::map<std::string, std::string>& vars);
 
-std::string qos_class(const Json& pod);
 v1::LinuxContainerResources container_resources(const Json& pod, const Json& container);
 // A stable hash of the container spec (annotation io.kubernetes.container.hash).
 std::string container_hash(const Json& container);

@@ -1,6 +1,7 @@
 // Pod status as the kubelet reports it: phase, conditions, container statuses, IPs, QoS.
 #include <algorithm>
 
+#include "object/pod_resources.h"
 #include "object/meta.h"
 #include "pod_sync.h"
 
@@ -195,7 +196,7 @@ Json compute_pod_status(const Json& pod, const PodState& state, const std::vecto
     status["podIPs"] = Json::array({{{"ip", pod_ip}}});
   }
   status["startTime"] = old_status.value("startTime", state.start_time);
-  status["qosClass"] = qos_class(pod);
+  status["qosClass"] = object::pod_qos_class(pod);
   status["containerStatuses"] = statuses;
   if (!init_specs.empty()) status["initContainerStatuses"] = init_statuses;
   return status;
