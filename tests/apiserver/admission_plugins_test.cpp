@@ -105,3 +105,43 @@ TEST_F(AdmissionFixture, ClaimsGetTheDefaultStorageClass) {
   Json none = json(call("POST", claims, claim("none", {{"storageClassName", ""}})));
   EXPECT_EQ(none["spec"]["storageClassName"], "");
 }
+
+TEST_F(AdmissionFixture, ResourceQuotaRefusesAndCharges) {
+  create("/api/v1/namespaces/default/resourcequotas",
+         {{"apiVersion", "v1"},
+          {"kind", "ResourceQuota"},
+          {"metadata", {{"name", "small"}}},
+          {"spec", {{"hard", {{"pods", "2"}, {"requests.cpu", "1"}, {"configmaps", "1"}}}}}});
+  // Until the quota controller has filled in status.hard, the quota's state is unknown.
+  auto r = create_pod("early", {{"resources", {{"requests", {{"cpu", "100m"}}}}}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json(r).value("message", ""),
+            "pods \"early\" is forbidden: status unknown for quota: small, resource: pods");
+  // What the quota controller writes.
+  Json quota = json(call("GET", "/api/v1/namespaces/default/resourcequotas/small"));
+  quota["status"] = {{"hard", quota["spec"]["hard"]}, {"used", {{"pods", "0"}, {"requests.cpu", "0"}, {"configmaps", "0"}}}};
+  ASSERT_EQ(call("PUT", "/api/v1/namespaces/default/resourcequotas/small/status", quota).status, 200);
+
+  r = create_pod("bare");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json(r).value("message", ""),
+            "pods \"bare\" is forbidden: failed quota: small: must specify requests.cpu for: c");
+  ASSERT_EQ(create_pod("one", {{"resources", {{"requests", {{"cpu", "600m"}}}}}}).status, 201);
+  r = create_pod("two", {{"resources", {{"requests", {{"cpu", "600m"}}}}}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json(r).value("message", ""),
+            "pods \"two\" is forbidden: exceeded quota: small, requested: requests.cpu=600m, used: requests.cpu=600m, "
+            "limited: requests.cpu=1");
+  Json used = json(call("GET", "/api/v1/namespaces/default/resourcequotas/small"))["status"]["used"];
+  EXPECT_EQ(used, (Json{{"pods", "1"}, {"requests.cpu", "600m"}, {"configmaps", "0"}}));
+
+  const Json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "a"}}}};
+  ASSERT_EQ(call("POST", "/api/v1/namespaces/default/configmaps", cm).status, 201);
+  Json second = cm;
+  second["metadata"]["name"] = "b";
+  r = call("POST", "/api/v1/namespaces/default/configmaps", second);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json(r).value("message", ""),
+            "configmaps \"b\" is forbidden: exceeded quota: small, requested: configmaps=1, used: configmaps=1, "
+            "limited: configmaps=1");
+}

@@ -6,9 +6,8 @@
 namespace k3s::apiserver {
 
 // kube-apiserver's order of the mutating plugins that apply here.
-void admit_create(ApiContext& ctx, const ResourceRequest& req, Json& object) {
-  if (!req.type->group.empty()) return;
-  const std::string& kind = req.type->kind;
+void admit_create(ApiContext& ctx, const ResourceRequest& req, Json& object, bool dry_run) {
+  const std::string& kind = req.type->group.empty() ? req.type->kind : "";
   if (kind == "Pod") admit_limit_range(ctx, req, object);
   if (kind == "Pod" || kind == "Secret") admit_service_account(ctx, req, object);
   if (kind == "Pod") admit_priority(ctx, req, object);
@@ -16,6 +15,7 @@ void admit_create(ApiContext& ctx, const ResourceRequest& req, Json& object) {
   // The QoS class is computed once the resources are final (kube's PrepareForCreate runs
   // after mutating admission).
   if (kind == "Pod") object["status"]["qosClass"] = object::pod_qos_class(object);
+  admit_resource_quota(ctx, req, object, dry_run);
 }
 
 }  // namespace k3s::apiserver

@@ -10,7 +10,7 @@ namespace k3s::apiserver {
 struct ApiContext;
 struct ResourceRequest;
 
-void admit_create(ApiContext& ctx, const ResourceRequest& req, nlohmann::json& object);
+void admit_create(ApiContext& ctx, const ResourceRequest& req, nlohmann::json& object, bool dry_run);
 
 // ServiceAccount: a pod runs as an existing account, gets its image pull secrets and, unless
 // automounting is off, the kube-api-access projected volume (token, ca.crt, namespace)
@@ -22,6 +22,10 @@ void admit_limit_range(ApiContext& ctx, const ResourceRequest& req, nlohmann::js
 
 // Priority: priorityClassName (or the global default class) resolved into spec.priority.
 void admit_priority(ApiContext& ctx, const ResourceRequest& req, nlohmann::json& pod);
+
+// ResourceQuota: refuses a create past a quota of the namespace, else charges it (not on a
+// dry run).
+void admit_resource_quota(ApiContext& ctx, const ResourceRequest& req, const nlohmann::json& object, bool dry_run);
 
 // DefaultStorageClass: a claim without storageClassName gets the default class.
 void admit_default_storage_class(ApiContext& ctx, const ResourceRequest& req, nlohmann::json& claim);

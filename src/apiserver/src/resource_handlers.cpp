@@ -456,7 +456,7 @@ http::Response handle_create(ApiContext& ctx, ResourceRequest& req) {
   validate_object_meta(t, obj, true);
   require_namespace_exists(ctx, req, true);
   default_on_create(t, obj);
-  admit_create(ctx, req, obj);
+  admit_create(ctx, req, obj, dry_run);
   if (t.kind == "Service" && t.group.empty()) ctx.allocator.allocate(obj, ctx.cache_for(t));
   meta["uid"] = object::new_uid();
   prepare_batch_create(t, obj);

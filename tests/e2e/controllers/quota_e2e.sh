@@ -45,4 +45,30 @@ wait_for "configmaps counted" agree configmaps_agree
 wait_for "services and nodeports counted" "1/1" k -n team get resourcequota q -o jsonpath='{.status.used.services}/{.status.used.services\.nodeports}'
 wait_for "count/deployments.apps" "1" k -n team get resourcequota q -o jsonpath='{.status.used.count/deployments\.apps}'
 
+# Admission: a create past the quota is refused with kube's message; one that names no cpu
+# request under a requests.cpu quota too.
+k create namespace tight >/dev/null
+k -n tight create quota small --hard=pods=1,requests.cpu=500m >/dev/null
+wait_for "tight: hard mirrored" "1" k -n tight get resourcequota small -o jsonpath='{.status.hard.pods}'
+tight_pod() {  # tight_pod <name> <cpu request or "">
+  local resources=""
+  [ -n "$2" ] && resources=", resources: {requests: {cpu: $2}}"
+  k -n tight apply -f - 2>&1 >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: $1}
+spec:
+  schedulerName: e2e-none
+  containers: [{name: main, image: busybox$resources}]
+YAML
+}
+got=$(tight_pod nocpu "")
+[[ "$got" == *'pods "nocpu" is forbidden: failed quota: small: must specify requests.cpu for: main'* ]] \
+  && pass "quota: a pod without a cpu request is refused" || fail "nocpu: $got"
+got=$(tight_pod first 400m)
+[ -z "$got" ] && pass "quota: a pod within the quota is admitted" || fail "first: $got"
+got=$(tight_pod second 100m)
+[[ "$got" == *'pods "second" is forbidden: exceeded quota: small, requested: pods=1, used: pods=1, limited: pods=1'* ]] \
+  && pass "quota: the second pod exceeds pods=1" || fail "second: $got"
+
 finish quota

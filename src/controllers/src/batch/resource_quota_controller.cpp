@@ -2,7 +2,7 @@
 // status.used for every key: object counts (pods, services, configmaps, count/<resource>),
 // compute requests/limits of the non-terminal pods, and storage requested by claims.
 #include "batch/controllers.h"
-#include "batch/quota_usage.h"
+#include "object/quota_usage.h"
 #include "client/rest_mapper.h"
 #include "object/meta.h"
 
@@ -15,6 +15,11 @@ using client::resources::kPods;
 using client::resources::kResourceQuotas;
 using client::resources::kServices;
 using object::Quantity;
+using object::compute_usage;
+using object::counted_resource;
+using object::CountedResource;
+using object::object_quota_usage;
+using object::pod_counts_for_quota;
 
 class ResourceQuotaController : public QueueController {
  public:
@@ -71,29 +76,13 @@ class ResourceQuotaController : public QueueController {
     };
     for (const auto& [name, _] : hard.items()) {
       if (used.count(name)) continue;
-      if (name == "services.loadbalancers" || name == "services.nodeports") {
-        std::int64_t n = 0;
-        for (const auto& s : cached_list(kServices, services)) {
-          const std::string type = s.value("spec", Json::object()).value("type", "ClusterIP");
-          if (name == "services.loadbalancers" && type == "LoadBalancer") ++n;
-          if (name == "services.nodeports" && (type == "NodePort" || type == "LoadBalancer")) {
-            for (const auto& port : s["spec"].value("ports", Json::array())) n += port.contains("nodePort") ? 1 : 0;
-          }
-        }
-        used[name] = Quantity(n, object::QuantityFormat::decimal_si);
-        continue;
-      }
-      if (name == "requests.storage") {
-        Quantity total;
-        for (const auto& c : cached_list(kPersistentVolumeClaims, claims)) {
-          const Json requests = c.value("spec", Json::object()).value("resources", Json::object()).value("requests", Json::object());
-          if (requests.contains("storage")) {
-            try {
-              total += Quantity::from_json(requests["storage"]);
-            } catch (const std::exception&) {
-            }
-          }
-        }
+      if (name == "services.loadbalancers" || name == "services.nodeports" || name == "requests.storage") {
+        const bool of_services = name != "requests.storage";
+        const Json key_only = {{name, hard[name]}};
+        Quantity total(0, object::QuantityFormat::decimal_si);
+        for (const auto& o : of_services ? cached_list(kServices, services) : cached_list(kPersistentVolumeClaims, claims))
+          for (const auto& [_, v] : object_quota_usage("", of_services ? "services" : "persistentvolumeclaims", o, key_only))
+            total += v;
         used[name] = total;
         continue;
       }

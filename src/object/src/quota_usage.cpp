@@ -1,12 +1,10 @@
-#include "batch/quota_usage.h"
+#include "object/quota_usage.h"
 
 #include "object/meta.h"
 
-namespace k3s::controllers::batch {
+namespace k3s::object {
 
 namespace {
-
-using object::Quantity;
 
 void add_resources(std::map<std::string, Quantity>& into, const Json& resources, const std::string& prefix) {
   if (!resources.is_object()) return;
@@ -83,4 +81,43 @@ CountedResource counted_resource(const std::string& key) {
   return {rest.substr(dot + 1), rest.substr(0, dot)};
 }
 
-}  // namespace k3s::controllers::batch
+std::map<std::string, Quantity> object_quota_usage(const std::string& group, const std::string& resource,
+                                                   const Json& object, const Json& hard) {
+  std::map<std::string, Quantity> out;
+  if (!hard.is_object()) return out;
+  const Quantity one(1, QuantityFormat::decimal_si);
+  const bool is_pod = group.empty() && resource == "pods";
+  if (is_pod && !pod_counts_for_quota(object)) return out;
+  const Json spec = object.value("spec", Json::object());
+  std::map<std::string, Quantity> compute;
+  if (is_pod) compute = compute_usage({object}, hard);
+  for (const auto& [key, _] : hard.items()) {
+    const CountedResource counted = counted_resource(key);
+    if (!counted.resource.empty()) {
+      if (counted.group == group && counted.resource == resource) out[key] = one;
+      continue;
+    }
+    if (is_pod) {
+      if (auto it = compute.find(key); it != compute.end() && !it->second.is_zero()) out[key] = it->second;
+    } else if (group.empty() && resource == "services") {
+      const std::string type = spec.value("type", "ClusterIP");
+      if (key == "services.loadbalancers" && type == "LoadBalancer") out[key] = one;
+      if (key == "services.nodeports" && (type == "NodePort" || type == "LoadBalancer")) {
+        std::int64_t ports = 0;
+        for (const auto& port : spec.value("ports", Json::array())) ports += port.is_object() && port.contains("nodePort") ? 1 : 0;
+        if (ports > 0) out[key] = Quantity(ports, QuantityFormat::decimal_si);
+      }
+    } else if (group.empty() && resource == "persistentvolumeclaims" && key == "requests.storage") {
+      const Json requests = spec.value("resources", Json::object()).value("requests", Json::object());
+      if (requests.is_object() && requests.contains("storage")) {
+        try {
+          out[key] = Quantity::from_json(requests["storage"]);
+        } catch (const std::exception&) {
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace k3s::object

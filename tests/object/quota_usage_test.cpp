@@ -1,9 +1,9 @@
 // What ResourceQuota charges for pods and which resource a count/* key names.
 #include <gtest/gtest.h>
 
-#include "batch/quota_usage.h"
+#include "object/quota_usage.h"
 
-using namespace k3s::controllers::batch;
+using namespace k3s::object;
 using Json = nlohmann::json;
 
 namespace {
