@@ -9,6 +9,7 @@
 
 #include "context.h"
 #include "discovery.h"
+#include "impersonation.h"
 #include "openapi.h"
 #include "openapi_v2.h"
 #include "request_info.h"
@@ -220,6 +221,7 @@ http::Response ApiServer::Impl::non_resource(const RequestInfo& info, const http
 http::Response ApiServer::Impl::handle(http::Request& req) {
   auto user = ctx.authenticators.authenticate(req);
   if (!user) throw unauthorized();
+  user = impersonated_user(*ctx.authorizer, req, *user);
 
   std::map<std::string, std::string> query;
   for (auto& [k, v] : http::parse_query(req.query)) query[k] = v;

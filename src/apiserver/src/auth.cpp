@@ -98,30 +98,45 @@ const Json* Authorizer::role_rules(const Json& role_ref, const std::string& bind
   return &keep->object["rules"];
 }
 
-bool Authorizer::allowed(const Attributes& a) const {
-  const auto& groups = a.user.groups;
-  if (std::find(groups.begin(), groups.end(), "system:masters") != groups.end()) return true;
+bool Authorizer::visit_rules(const UserInfo& user, const std::string& ns,
+                             const std::function<bool(const Json&)>& visit) const {
   if (sources_.cluster_role_bindings) {
     auto bindings = sources_.cluster_role_bindings->list({}, 0, "");
     for (const auto& b : bindings.items) {
-      if (!subject_matches(b->object.value("subjects", Json::array()), a.user, "")) continue;
+      if (!subject_matches(b->object.value("subjects", Json::array()), user, "")) continue;
       CachedPtr role;
       const Json* rules = role_rules(b->object.value("roleRef", Json::object()), "", role);
-      if (rules && rules_allow(*rules, a)) return true;
+      if (rules && visit(*rules)) return true;
     }
   }
-  if (a.resource_request && !a.ns.empty() && sources_.role_bindings) {
+  if (!ns.empty() && sources_.role_bindings) {
     ObjectFilter in_ns;
-    in_ns.ns = a.ns;
+    in_ns.ns = ns;
     auto bindings = sources_.role_bindings->list(in_ns, 0, "");
     for (const auto& b : bindings.items) {
-      if (!subject_matches(b->object.value("subjects", Json::array()), a.user, a.ns)) continue;
+      if (!subject_matches(b->object.value("subjects", Json::array()), user, ns)) continue;
       CachedPtr role;
-      const Json* rules = role_rules(b->object.value("roleRef", Json::object()), a.ns, role);
-      if (rules && rules_allow(*rules, a)) return true;
+      const Json* rules = role_rules(b->object.value("roleRef", Json::object()), ns, role);
+      if (rules && visit(*rules)) return true;
     }
   }
   return false;
+}
+
+bool Authorizer::allowed(const Attributes& a) const {
+  const auto& groups = a.user.groups;
+  if (std::find(groups.begin(), groups.end(), "system:masters") != groups.end()) return true;
+  return visit_rules(a.user, a.resource_request ? a.ns : "", [&](const Json& rules) { return rules_allow(rules, a); });
+}
+
+std::vector<Json> Authorizer::applicable_rules(const UserInfo& user, const std::string& ns) const {
+  std::vector<Json> out;
+  visit_rules(user, ns, [&](const Json& rules) {
+    if (rules.is_array())
+      for (const auto& r : rules) out.push_back(r);
+    return false;
+  });
+  return out;
 }
 
 }  // namespace k3s::apiserver

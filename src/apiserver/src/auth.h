@@ -42,9 +42,14 @@ class Authorizer {
  public:
   explicit Authorizer(RbacSources sources) : sources_(sources) {}
   bool allowed(const Attributes& attributes) const;
+  // The rules granted to `user` by cluster bindings and by role bindings in `ns`
+  // (SelfSubjectRulesReview, `kubectl auth can-i --list`).
+  std::vector<Json> applicable_rules(const UserInfo& user, const std::string& ns) const;
 
  private:
   bool rules_allow(const Json& rules, const Attributes& a) const;
+  // Calls `visit` with each bound role's rules until it returns true (then returns true).
+  bool visit_rules(const UserInfo& user, const std::string& ns, const std::function<bool(const Json&)>& visit) const;
   bool subject_matches(const Json& subjects, const UserInfo& user, const std::string& binding_ns) const;
   const Json* role_rules(const Json& role_ref, const std::string& binding_ns, CachedPtr& keep) const;
   RbacSources sources_;

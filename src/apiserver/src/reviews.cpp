@@ -80,9 +80,20 @@ http::Response handle_review(ApiContext& ctx, ResourceRequest& req) {
     bool allowed = ctx.authorizer->allowed(attributes_from_spec(spec, subject, t.kind == "LocalSubjectAccessReview" ? req.ns : ""));
     obj["status"] = {{"allowed", allowed}};
   } else if (t.kind == "SelfSubjectRulesReview") {
-    // Listing every rule that applies is not computed yet: say so, as kube does for partial answers.
-    obj["status"] = {{"resourceRules", Json::array()}, {"nonResourceRules", Json::array()}, {"incomplete", true},
-                     {"evaluationError", "rule listing is not supported by this server yet"}};
+    Json resource_rules = Json::array(), non_resource_rules = Json::array();
+    for (const auto& rule : ctx.authorizer->applicable_rules(req.user, spec.value("namespace", ""))) {
+      if (!rule.is_object()) continue;
+      if (rule.contains("nonResourceURLs")) {
+        non_resource_rules.push_back(
+            {{"verbs", rule.value("verbs", Json::array())}, {"nonResourceURLs", rule["nonResourceURLs"]}});
+        continue;
+      }
+      Json r = {{"verbs", rule.value("verbs", Json::array())}};
+      for (const char* key : {"apiGroups", "resources", "resourceNames"})
+        if (rule.contains(key) && rule[key].is_array() && !rule[key].empty()) r[key] = rule[key];
+      resource_rules.push_back(r);
+    }
+    obj["status"] = {{"resourceRules", resource_rules}, {"nonResourceRules", non_resource_rules}, {"incomplete", false}};
   } else if (t.kind == "TokenReview") {
     http::Request probe;
     probe.headers.set("Authorization", "Bearer " + spec.value("token", ""));
