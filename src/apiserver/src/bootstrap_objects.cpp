@@ -177,8 +177,9 @@ void ensure_bootstrap_objects(ApiContext& ctx) {
                                     {user_subject("system:kube-controller-manager")}));
   create_if_missing(ctx, rbac, "v1", "clusterrolebindings",
                     cluster_binding("system:kube-scheduler", "cluster-admin", {user_subject("system:kube-scheduler")}));
-  // Kubelets (group system:nodes, embedded or joined): what a kubelet reads and writes. Wider
-  // than kube's Node authorizer, which would also confine each node to its own objects.
+  // Kubelets (group system:nodes, embedded or joined): what a kubelet reads and writes. The
+  // NodeRestriction admission (node_restriction.cpp) confines the writes to the node's own
+  // objects; reads stay wider than kube's Node authorizer.
   const std::vector<std::string> node_all{"get", "list", "watch", "create", "update", "patch", "delete"};
   create_if_missing(ctx, rbac, "v1", "clusterroles",
                     cluster_role("system:k3s-node",

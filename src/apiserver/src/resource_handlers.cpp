@@ -12,6 +12,7 @@
 #include "node_proxy.h"
 #include "csr_strategy.h"
 #include "eviction.h"
+#include "node_restriction.h"
 #include "util/base64.h"
 #include "scale.h"
 #include "context.h"
@@ -703,6 +704,7 @@ http::Response handle_resource(ApiContext& ctx, ResourceRequest& req) {
   if (req.subresource.empty() && !t.has_verb(v)) throw method_not_supported(t.group, t.resource, v);
   if (!req.subresource.empty() && !t.has_subresource(req.subresource))
     throw ApiError(404, "NotFound", "the server could not find the requested resource");
+  enforce_node_restriction(ctx, req);
   if (req.subresource == "scale") return handle_scale(ctx, req);
   if (req.subresource == "binding" && t.kind == "Pod") return handle_binding(ctx, req);
   if (is_node_proxy_subresource(t, req.subresource)) return handle_node_proxy(ctx, req);
