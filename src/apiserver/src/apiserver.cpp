@@ -7,6 +7,12 @@
 #include <condition_variable>
 #include <thread>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
 #include "context.h"
 #include "discovery.h"
 #include "impersonation.h"
@@ -57,14 +63,50 @@ struct ApiServer::Impl {
   }
 
   http::Response handle(http::Request& req);
+  void record_request(const http::Request& req, const http::Response& response,
+                      std::chrono::steady_clock::duration elapsed);
+  metrics::Counter* requests_total = nullptr;
+  metrics::Histogram* request_duration = nullptr;
   http::Response non_resource(const RequestInfo& info, const http::Request& req);
   http::Response health(const std::string& path, const http::Request& req);
 };
+
+namespace {
+
+// process_* metrics of this process, read from /proc at scrape time.
+std::string process_metrics() {
+  std::string out;
+  long pages_resident = 0, pages_total = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2) pages_resident = 0;
+    std::fclose(f);
+  }
+  const long page = ::sysconf(_SC_PAGESIZE);
+  out += "# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n";
+  out += "process_resident_memory_bytes " + std::to_string(pages_resident * page) + "\n";
+  struct rusage usage {};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const double cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  out += "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n# TYPE process_cpu_seconds_total counter\n";
+  out += "process_cpu_seconds_total " + std::to_string(cpu) + "\n";
+  return out;
+}
+
+}  // namespace
 
 ApiServer::ApiServer(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {
   auto& ctx = impl_->ctx;
   if (!ctx.options.store) throw std::invalid_argument("apiserver: no datastore");
   register_builtin_types(ctx.registry);
+  impl_->requests_total = &ctx.metrics.counter(
+      "apiserver_request_total", "Counter of apiserver requests broken out for each verb, group, version, resource and HTTP response code.",
+      {"verb", "group", "version", "resource", "subresource", "path", "code"});
+  impl_->request_duration = &ctx.metrics.histogram(
+      "apiserver_request_duration_seconds", "Response latency distribution in seconds for each verb, group, version and resource.",
+      {"verb", "group", "version", "resource", "subresource"}, metrics::request_latency_buckets());
+  ctx.storage.set_latency_histogram(&ctx.metrics.histogram(
+      "etcd_request_duration_seconds", "Datastore (kine) request latency in seconds for each operation and object type.",
+      {"operation", "type"}, metrics::request_latency_buckets()));
   for (const auto& type : ctx.registry.storage_types()) {
     auto cache = std::make_unique<WatchCache>(*ctx.options.store, type);
     cache->start();
@@ -111,14 +153,34 @@ bool ApiServer::ready() const { return impl_->ctx.ready; }
 void ApiServer::add_authenticator(Authenticator authenticator) { impl_->ctx.authenticators.add(std::move(authenticator)); }
 
 http::Response ApiServer::handle(http::Request& request) {
+  const auto start = std::chrono::steady_clock::now();
+  http::Response response;
   try {
-    return impl_->handle(request);
+    response = impl_->handle(request);
   } catch (const ApiError& e) {
-    return error_to_response(e);
+    response = error_to_response(e);
   } catch (const std::exception& e) {
     spdlog::error("apiserver: {} {}: {}", request.method, request.target, e.what());
-    return error_to_response(internal_error(e.what()));
+    response = error_to_response(internal_error(e.what()));
   }
+  impl_->record_request(request, response, std::chrono::steady_clock::now() - start);
+  return response;
+}
+
+void ApiServer::Impl::record_request(const http::Request& req, const http::Response& response,
+                                     std::chrono::steady_clock::duration elapsed) {
+  const bool watch = req.query.find("watch=true") != std::string::npos || req.query.find("watch=1") != std::string::npos;
+  const RequestInfo info = parse_request_info(req.method, req.path, watch);
+  std::string verb = info.verb;
+  std::transform(verb.begin(), verb.end(), verb.begin(), [](unsigned char c) { return std::toupper(c); });
+  // Non-resource paths are few and fixed; anything else (a scan of random URLs) is one label.
+  const std::string resource = info.is_resource_request ? info.resource : "";
+  const std::string path = info.is_resource_request ? "" : (response.status == 404 ? "other" : info.path);
+  requests_total->inc({verb, info.group, info.version, resource, info.subresource, path, std::to_string(response.status)});
+  // A watch's handler returns once the stream is set up: its duration says nothing.
+  if (verb != "WATCH")
+    request_duration->observe({verb, info.group, info.version, resource, info.subresource},
+                              std::chrono::duration<double>(elapsed).count());
 }
 
 http::Response ApiServer::Impl::health(const std::string& path, const http::Request& req) {
@@ -158,6 +220,13 @@ http::Response ApiServer::Impl::non_resource(const RequestInfo& info, const http
     return json_response(200, openid_configuration(*ctx.sa_tokens));
   if (ctx.sa_tokens && (p == "/openid/v1/jwks" || p == "/openid/v1/jwks/"))
     return json_response(200, openid_key_set(*ctx.sa_tokens));
+  if (p == "/metrics") {
+    http::Response r;
+    r.status = 200;
+    r.headers.set("Content-Type", metrics::kTextContentType);
+    r.body = ctx.metrics.expose() + process_metrics();
+    return r;
+  }
   if (p == "/version" || p == "/version/") {
     return json_response(200, {{"major", "1"},
                                {"minor", "33"},

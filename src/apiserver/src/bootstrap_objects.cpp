@@ -111,6 +111,12 @@ void ensure_bootstrap_objects(ApiContext& ctx) {
                     cluster_binding("system:public-info-viewer", "system:public-info-viewer",
                                     {group_subject("system:authenticated"), group_subject("system:unauthenticated")}));
   create_if_missing(ctx, rbac, "v1", "clusterroles",
+                    cluster_role("system:monitoring", {url_rule({"/metrics", "/metrics/slis", "/livez", "/livez/*",
+                                                                 "/readyz", "/readyz/*", "/healthz", "/healthz/*"},
+                                                                {"get"})}));
+  create_if_missing(ctx, rbac, "v1", "clusterrolebindings",
+                    cluster_binding("system:monitoring", "system:monitoring", {group_subject("system:monitoring")}));
+  create_if_missing(ctx, rbac, "v1", "clusterroles",
                     cluster_role("system:service-account-issuer-discovery",
                                  {url_rule({"/.well-known/openid-configuration", "/.well-known/openid-configuration/",
                                             "/openid/v1/jwks", "/openid/v1/jwks/"},

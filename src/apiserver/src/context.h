@@ -26,6 +26,7 @@ struct ApiContext {
 
   Options options;
   Registry registry;
+  metrics::Registry metrics;  // served at /metrics
   Storage storage;
   ServiceAllocator allocator;
   std::map<std::string, std::unique_ptr<WatchCache>> caches;  // by storage prefix

@@ -1,5 +1,7 @@
 #include "storage.h"
 
+#include <chrono>
+
 #include "status.h"
 
 namespace k3s::apiserver {
@@ -29,6 +31,24 @@ void drop_empty_metadata_collections(Json& object) {
 
 namespace {
 
+// Observes the time to the end of the scope into the latency histogram, if any.
+class LatencyTimer {
+ public:
+  LatencyTimer(metrics::Histogram* histogram, const char* operation, const ResourceType& type)
+      : histogram_(histogram), operation_(operation), type_(type), start_(std::chrono::steady_clock::now()) {}
+  ~LatencyTimer() {
+    if (!histogram_) return;
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
+    histogram_->observe({operation_, type_.resource}, elapsed.count());
+  }
+
+ private:
+  metrics::Histogram* histogram_;
+  const char* operation_;
+  const ResourceType& type_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 ApiError store_failure(const kine::StoreError& e) {
   if (e.code() == kine::Errc::too_large) return too_large("etcdserver: request is too large");
   if (e.code() == kine::Errc::unavailable) return service_unavailable("storage is unavailable: " + std::string(e.what()));
@@ -57,6 +77,7 @@ Json Storage::create(const ResourceType& type, Json object, bool dry_run) {
   const std::string ns = object["metadata"].value("namespace", "");
   const std::string k = key(type, ns, name);
   drop_empty_metadata_collections(object);
+  LatencyTimer timer(latency_, "create", type);
   try {
     if (dry_run) {
       auto existing = store_.range({.key = k});
@@ -79,6 +100,7 @@ Json Storage::create(const ResourceType& type, Json object, bool dry_run) {
 }
 
 std::optional<Json> Storage::get(const ResourceType& type, const std::string& ns, const std::string& name) {
+  LatencyTimer timer(latency_, "get", type);
   try {
     auto res = store_.range({.key = key(type, ns, name)});
     if (res.kvs.empty()) return std::nullopt;
@@ -91,6 +113,7 @@ std::optional<Json> Storage::get(const ResourceType& type, const std::string& ns
 Storage::UpdateResult Storage::update(const ResourceType& type, const std::string& ns, const std::string& name,
                                       const std::function<std::optional<Json>(const Json&)>& mutate, bool dry_run) {
   const std::string k = key(type, ns, name);
+  LatencyTimer timer(latency_, "update", type);
   try {
     for (int attempt = 0; attempt < kMaxUpdateAttempts; ++attempt) {
       auto current = store_.range({.key = k});
@@ -123,6 +146,7 @@ Storage::UpdateResult Storage::update(const ResourceType& type, const std::strin
 Json Storage::remove(const ResourceType& type, const std::string& ns, const std::string& name,
                      const std::function<void(const Json&)>& precondition, bool dry_run) {
   const std::string k = key(type, ns, name);
+  LatencyTimer timer(latency_, "delete", type);
   try {
     for (int attempt = 0; attempt < kMaxUpdateAttempts; ++attempt) {
       auto current = store_.range({.key = k});

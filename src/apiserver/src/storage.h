@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kine/store.h"
+#include "metrics/metrics.h"
 #include "registry.h"
 
 namespace k3s::apiserver {
@@ -25,6 +26,8 @@ void drop_empty_metadata_collections(Json& object);
 class Storage {
  public:
   explicit Storage(kine::Store& store) : store_(store) {}
+  // Datastore latencies by operation and resource (etcd_request_duration_seconds).
+  void set_latency_histogram(metrics::Histogram* histogram) { latency_ = histogram; }
 
   static std::string key(const ResourceType& type, const std::string& ns, const std::string& name);
   // Prefix of every object of the type (in one namespace when `ns` is given), ending in '/'.
@@ -56,6 +59,7 @@ class Storage {
   kine::Store& store() { return store_; }
 
  private:
+  metrics::Histogram* latency_ = nullptr;
   kine::Store& store_;
 };
 
