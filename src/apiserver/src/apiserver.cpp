@@ -7,8 +7,6 @@
 #include <condition_variable>
 #include <thread>
 
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -70,29 +68,6 @@ struct ApiServer::Impl {
   http::Response non_resource(const RequestInfo& info, const http::Request& req);
   http::Response health(const std::string& path, const http::Request& req);
 };
-
-namespace {
-
-// process_* metrics of this process, read from /proc at scrape time.
-std::string process_metrics() {
-  std::string out;
-  long pages_resident = 0, pages_total = 0;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2) pages_resident = 0;
-    std::fclose(f);
-  }
-  const long page = ::sysconf(_SC_PAGESIZE);
-  out += "# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n";
-  out += "process_resident_memory_bytes " + std::to_string(pages_resident * page) + "\n";
-  struct rusage usage {};
-  ::getrusage(RUSAGE_SELF, &usage);
-  const double cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-  out += "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n# TYPE process_cpu_seconds_total counter\n";
-  out += "process_cpu_seconds_total " + std::to_string(cpu) + "\n";
-  return out;
-}
-
-}  // namespace
 
 ApiServer::ApiServer(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {
   auto& ctx = impl_->ctx;
@@ -224,7 +199,7 @@ http::Response ApiServer::Impl::non_resource(const RequestInfo& info, const http
     http::Response r;
     r.status = 200;
     r.headers.set("Content-Type", metrics::kTextContentType);
-    r.body = ctx.metrics.expose() + process_metrics();
+    r.body = ctx.metrics.expose() + metrics::process_metrics_text();
     return r;
   }
   if (p == "/version" || p == "/version/") {

@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cri/log.h"
+#include "kubelet_metrics.h"
+#include "metrics/metrics.h"
 #include "http/client.h"
 #include "object/meta.h"
 #include "pod_spec.h"
@@ -137,6 +139,15 @@ http::Response KubeletServer::handle(http::Request& request) {
   if (parts[0] == "containerLogs") return container_logs(request, parts);
   if (parts[0] == "exec" || parts[0] == "attach" || parts[0] == "portForward") return stream_request(request, parts);
   if (parts[0] == "stats" && parts.size() == 2 && parts[1] == "summary") return stats_summary();
+  if (parts[0] == "metrics" && parts.size() <= 2) {
+    http::Response r;
+    r.status = 200;
+    r.headers.set("Content-Type", metrics::kTextContentType);
+    if (parts.size() == 1) r.body = kubelet_metrics_text(sources_.pods());
+    else if (parts[1] == "resource") r.body = resource_metrics_text(sources_.runtime);
+    else return text(404, "404 page not found");
+    return r;
+  }
   return text(404, "404 page not found");
 }
 

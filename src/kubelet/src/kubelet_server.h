@@ -1,6 +1,6 @@
 // The kubelet's HTTPS API (:10250): healthz, pods, containerLogs, exec/attach/portForward
-// (bridged to containerd's streaming server), stats/summary. Every request must carry a
-// client certificate verified against the cluster's client CA.
+// (bridged to containerd's streaming server), stats/summary, metrics and metrics/resource.
+// Every request must carry a client certificate verified against the cluster's client CA.
 #pragma once
 
 #include <functional>

@@ -1,5 +1,8 @@
 #include "metrics/metrics.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -156,6 +159,24 @@ std::string Registry::expose() const {
   std::lock_guard lock(mu_);
   std::string out;
   for (const auto& [name, f] : families_) f->expose(out);
+  return out;
+}
+
+std::string process_metrics_text() {
+  long pages_total = 0, pages_resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2) pages_resident = 0;
+    std::fclose(f);
+  }
+  struct rusage usage {};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                     static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  std::string out;
+  header(out, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", "counter");
+  out += "process_cpu_seconds_total " + number(cpu) + "\n";
+  header(out, "process_resident_memory_bytes", "Resident memory size in bytes.", "gauge");
+  out += "process_resident_memory_bytes " + std::to_string(pages_resident * ::sysconf(_SC_PAGESIZE)) + "\n";
   return out;
 }
 

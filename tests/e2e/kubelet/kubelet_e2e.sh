@@ -186,6 +186,16 @@ wait_for "kubelet /containerLogs" 10 "started hello-from-configmap web" kcurl ht
 wait_for "kubelet API refuses anonymous clients" 10 "401" \
   curl -s -o /dev/null -w '%{http_code}' --cacert "$TLS/server-ca.crt" https://127.0.0.1:10250/pods
 wait_for "kubelet /pods lists the pod" 10 ".*\"name\":\"web\".*" kcurl https://127.0.0.1:10250/pods
+metric_line() { kcurl "https://127.0.0.1:10250/$1" | grep -E "$2" | head -1; }
+wait_for "kubelet /metrics counts the running pod" 10 "kubelet_running_pods [1-9][0-9]*" \
+  metric_line metrics '^kubelet_running_pods '
+wait_for "kubelet /metrics/resource: the container's working set" 10 \
+  'container_memory_working_set_bytes\{container="main",namespace="default",pod="web"\} [1-9][0-9]*' \
+  metric_line metrics/resource '^container_memory_working_set_bytes.*pod="web"'
+wait_for "kubelet /metrics/resource: no scrape error" 10 "resource_scrape_error 0" \
+  metric_line metrics/resource '^resource_scrape_error'
+wait_for "API server /metrics through kubectl" 10 'apiserver_request_total\{.*' \
+  bash -c "\"$KUBECTL\" --kubeconfig \"$KC\" get --raw /metrics | grep -m1 '^apiserver_request_total'"
 
 # ---- CrashLoopBackOff ----
 k apply -f - >/dev/null <<'YAML'

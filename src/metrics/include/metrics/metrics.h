@@ -87,6 +87,10 @@ class Registry {
   std::map<std::string, std::unique_ptr<Family>> families_;
 };
 
+// process_resident_memory_bytes and process_cpu_seconds_total of this process, read at
+// scrape time.
+std::string process_metrics_text();
+
 // The media type of the text format.
 inline constexpr const char* kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
 
