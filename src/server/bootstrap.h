@@ -47,6 +47,11 @@ struct Tokens {
 Tokens ensure_tokens(const cli::ServerConfig& config, const std::string& server_dir,
                      const std::string& server_ca_file);
 
+// The server token's password: --token/--token-file/K3S_TOKEN, else the one stored in
+// <server_dir>/token by an earlier start, else "". Throws on a malformed token (its CA hash is
+// checked later, by ensure_tokens).
+std::string server_token_password(const cli::ServerConfig& config, const std::string& server_dir);
+
 // Splits a token in either form; returns false when it is malformed.
 struct ParsedToken {
   std::string ca_hash;  // empty for a bare password

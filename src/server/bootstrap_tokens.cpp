@@ -111,6 +111,16 @@ bool parse_token(const std::string& token, ParsedToken& out) {
   return true;
 }
 
+std::string server_token_password(const cli::ServerConfig& config, const std::string& server_dir) {
+  const std::string given = given_token(config.agent.token, config.agent.token_file, "--token");
+  if (given.empty()) return stored_password((std::filesystem::path(server_dir) / "token").string());
+  ParsedToken parsed;
+  if (!parse_token(given, parsed))
+    throw std::runtime_error("--token: malformed token (expected K10<ca-sha256>::<user>:<password> or a bare "
+                             "password without whitespace)");
+  return parsed.password;
+}
+
 Tokens ensure_tokens(const cli::ServerConfig& config, const std::string& server_dir,
                      const std::string& server_ca_file) {
   namespace fs = std::filesystem;

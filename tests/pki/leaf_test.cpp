@@ -187,3 +187,15 @@ TEST(SigningKey, SignsAndVerifiesRs256) {
   EXPECT_EQ(key.jwk_exponent(), "AQAB");
   EXPECT_THROW(k3s::pki::SigningKey::load_private(dir.file("missing.key")), k3s::pki::PkiError);
 }
+
+TEST(SealedBox, RoundTripsAndRefusesWrongPasswordsAndTampering) {
+  const std::string sealed = k3s::pki::seal_with_password("s3cret", "the cluster CA");
+  EXPECT_EQ(sealed.rfind("k3s-sealed-v1:", 0), 0u);
+  EXPECT_NE(sealed, k3s::pki::seal_with_password("s3cret", "the cluster CA"));  // fresh salt and nonce
+  EXPECT_EQ(k3s::pki::open_with_password("s3cret", sealed), "the cluster CA");
+  EXPECT_THROW(k3s::pki::open_with_password("other", sealed), k3s::pki::PkiError);
+  std::string altered = sealed;
+  altered[altered.size() - 3] = altered[altered.size() - 3] == 'A' ? 'B' : 'A';
+  EXPECT_THROW(k3s::pki::open_with_password("s3cret", altered), k3s::pki::PkiError);
+  EXPECT_THROW(k3s::pki::open_with_password("s3cret", "garbage"), k3s::pki::PkiError);
+}

@@ -10,6 +10,7 @@
 
 #include "apiserver/apiserver.h"
 #include "bootstrap.h"
+#include "cluster_bootstrap.h"
 #include "control_plane.h"
 #include "embedded_agent.h"
 #include "http/server.h"
@@ -67,9 +68,6 @@ int run_server(const cli::ServerConfig& config) {
     fs::create_directories(server_dir + "/manifests");
     ::chmod(server_dir.c_str(), 0700);
 
-    ServerCerts certs = ensure_server_certs(config, server_dir + "/tls");
-    Tokens tokens = ensure_tokens(config, server_dir, certs.server_ca.cert_file);
-
     kine::StoreConfig store_config;
     store_config.endpoint = config.datastore_endpoint;
     store_config.default_sqlite_path = server_dir + "/db/state.db";
@@ -80,6 +78,26 @@ int run_server(const cli::ServerConfig& config) {
     spdlog::info("Configuring datastore {}", config.datastore_endpoint.empty() ? "sqlite " + store_config.default_sqlite_path
                                                                                : config.datastore_endpoint);
     std::unique_ptr<kine::Store> store = kine::open_store(store_config);
+
+    // Several servers can share an external datastore: they share the cluster's CAs through it.
+    const std::string tls_dir = server_dir + "/tls";
+    const bool shared_datastore = !config.datastore_endpoint.empty();
+    const std::string token_password = server_token_password(config, server_dir);
+    RestoreResult restored = RestoreResult::absent;
+    if (shared_datastore) {
+      restored = restore_cluster_secrets(*store, tls_dir, token_password);
+      if (restored == RestoreResult::replaced) remove_leaf_certificates(tls_dir);
+    }
+    ServerCerts certs = ensure_server_certs(config, tls_dir);
+    Tokens tokens = ensure_tokens(config, server_dir, certs.server_ca.cert_file);
+    if (shared_datastore && restored == RestoreResult::absent &&
+        !publish_cluster_secrets(*store, tls_dir, tokens.server_password)) {
+      // Another server published first: take its CAs and re-issue this server's certificates.
+      restore_cluster_secrets(*store, tls_dir, tokens.server_password);
+      remove_leaf_certificates(tls_dir);
+      certs = ensure_server_certs(config, tls_dir);
+      tokens = ensure_tokens(config, server_dir, certs.server_ca.cert_file);
+    }
 
     kine::EtcdServerOptions etcd_options;
     const std::string kine_socket = server_dir + "/kine.sock";

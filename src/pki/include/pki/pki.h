@@ -74,6 +74,12 @@ class SigningKey {
   std::string key_id_;
 };
 
+// Data sealed under a password (the cluster token), as servers sharing a datastore keep the
+// cluster's CAs there: AES-256-GCM with a PBKDF2-HMAC-SHA256 key and a random salt and nonce.
+// Opening throws PkiError when the password is wrong or the data was altered.
+std::string seal_with_password(std::string_view password, std::string_view plaintext);
+std::string open_with_password(std::string_view password, std::string_view sealed);
+
 // Hex SHA-256 of a file's bytes: the hash carried by K10 tokens (of the server CA bundle).
 std::string sha256_file_hex(const std::string& file);
 std::string read_file(const std::string& file);
