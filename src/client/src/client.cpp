@@ -154,6 +154,11 @@ http::Headers Client::base_headers() {
   } else if (!config_.username.empty() || !config_.password.empty()) {
     headers.set("Authorization", "Basic " + base64_encode(config_.username + ":" + config_.password));
   }
+  if (!config_.impersonate_user.empty()) headers.set("Impersonate-User", config_.impersonate_user);
+  if (!config_.impersonate_uid.empty()) headers.set("Impersonate-Uid", config_.impersonate_uid);
+  for (const auto& g : config_.impersonate_groups) headers.add("Impersonate-Group", g);
+  for (const auto& [key, values] : config_.impersonate_extra)
+    for (const auto& v : values) headers.add("Impersonate-Extra-" + http::percent_encode(key), v);
   return headers;
 }
 

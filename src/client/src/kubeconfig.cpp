@@ -136,6 +136,14 @@ Kubeconfig Kubeconfig::parse(const std::string& text, const std::string& origin)
     user.token_file = scalar(u, "tokenFile");
     user.username = scalar(u, "username");
     user.password = scalar(u, "password");
+    user.as = scalar(u, "as");
+    user.as_uid = scalar(u, "as-uid");
+    if (u["as-groups"] && u["as-groups"].IsSequence())
+      for (const auto& g : u["as-groups"]) user.as_groups.push_back(g.as<std::string>());
+    if (u["as-user-extra"] && u["as-user-extra"].IsMap())
+      for (const auto& e : u["as-user-extra"])
+        if (e.second.IsSequence())
+          for (const auto& v : e.second) user.as_user_extra[e.first.as<std::string>()].push_back(v.as<std::string>());
     user.origin = origin;
     config.users.try_emplace(name, std::move(user));
   });
@@ -217,6 +225,10 @@ nlohmann::json Kubeconfig::to_json(bool raw) const {
     if (!u.token_file.empty()) user["tokenFile"] = u.token_file;
     if (!u.username.empty()) user["username"] = u.username;
     if (!u.password.empty()) user["password"] = omit(u.password, raw, "REDACTED");
+    if (!u.as.empty()) user["as"] = u.as;
+    if (!u.as_uid.empty()) user["as-uid"] = u.as_uid;
+    if (!u.as_groups.empty()) user["as-groups"] = u.as_groups;
+    if (!u.as_user_extra.empty()) user["as-user-extra"] = u.as_user_extra;
     doc["users"].push_back({{"name", name}, {"user", user}});
   }
   return doc;
@@ -342,6 +354,10 @@ RestConfig build_config(const Kubeconfig& config, const ConfigOverrides& overrid
   }
   out.username = !overrides.username.empty() ? overrides.username : user.username;
   out.password = !overrides.password.empty() ? overrides.password : user.password;
+  out.impersonate_user = !overrides.impersonate_user.empty() ? overrides.impersonate_user : user.as;
+  out.impersonate_uid = !overrides.impersonate_uid.empty() ? overrides.impersonate_uid : user.as_uid;
+  out.impersonate_groups = !overrides.impersonate_groups.empty() ? overrides.impersonate_groups : user.as_groups;
+  out.impersonate_extra = user.as_user_extra;
 
   if (!overrides.namespace_.empty()) {
     out.namespace_ = overrides.namespace_;

@@ -525,9 +525,14 @@ int run_token(Session& session) {
     else if (duration.back() == 'm') seconds *= 60;
     request["spec"]["expirationSeconds"] = seconds;
   }
-  Json answer = session.api().request_json(
-      "POST", client::resource_path(client::resources::kServiceAccounts, session.namespace_(), name, "token"),
-      request.dump());
+  Json answer;
+  try {
+    answer = session.api().request_json(
+        "POST", client::resource_path(client::resources::kServiceAccounts, session.namespace_(), name, "token"),
+        request.dump());
+  } catch (const client::ApiError& e) {
+    throw ExitError(std::string("error: failed to create token: ") + e.what());
+  }
   std::string output = f.str("output");
   if (output.empty()) {
     std::cout << answer.value("status", Json::object()).value("token", "") << "\n";

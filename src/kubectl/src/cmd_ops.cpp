@@ -550,9 +550,23 @@ int run_wait(Session& session) {
 
 // ---- auth --------------------------------------------------------------------------------
 
+// The auth commands always report impersonation flags without --as as a plain error.
+void impersonation_config_as_plain_error(Session& session) {
+  try {
+    session.rest_config();
+  } catch (const ExitError& e) {
+    const std::string text = e.what();
+    constexpr std::string_view kPrefix = "Error in configuration: ";
+    if (text.rfind(kPrefix, 0) == 0 && text.find("without impersonating a user") != std::string::npos)
+      throw ExitError("error: " + text.substr(kPrefix.size()), e.code());
+    throw;
+  }
+}
+
 void add_whoami_flags(Flags& flags) { flags.add("output", 'o', true); }
 
 int run_whoami(Session& session) {
+  impersonation_config_as_plain_error(session);
   Json review = {{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "SelfSubjectReview"},
                  {"metadata", {{"creationTimestamp", nullptr}}}, {"status", {{"userInfo", Json::object()}}}};
   Json answer = session.api().request_json("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review.dump());
@@ -592,10 +606,75 @@ void add_can_i_flags(Flags& flags) {
   flags.add("subresource", 0, true);
 }
 
+std::string bracketed(const Json& list) {
+  std::string out = "[";
+  bool first = true;
+  for (const auto& v : list.is_array() ? list : Json::array()) {
+    out += (first ? "" : " ") + (v.is_string() ? v.get<std::string>() : v.dump());
+    first = false;
+  }
+  return out + "]";
+}
+
+// `auth can-i --list`: the SelfSubjectRulesReview's rules, one row per (group, resource),
+// ordered as kubectl orders them (by the rule's printed form: verbs, groups, resources, ...).
+int run_can_i_list(Session& session) {
+  const Flags& f = session.flags();
+  Json review = {{"apiVersion", "authorization.k8s.io/v1"},
+                 {"kind", "SelfSubjectRulesReview"},
+                 {"metadata", {{"creationTimestamp", nullptr}}},
+                 {"spec", {{"namespace", session.namespace_()}}},
+                 {"status", {{"resourceRules", nullptr}, {"nonResourceRules", nullptr}, {"incomplete", false}}}};
+  Json answer =
+      session.api().request_json("POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", review.dump());
+  const Json status = answer.value("status", Json::object());
+  std::vector<std::pair<std::string, std::vector<std::string>>> rows;  // sort key, cells
+  for (const auto& rule : status.value("resourceRules", Json::array())) {
+    const Json verbs = rule.value("verbs", Json::array()), names = rule.value("resourceNames", Json::array());
+    const Json groups = rule.value("apiGroups", Json::array({""}));
+    for (const auto& resource : rule.value("resources", Json::array())) {
+      for (const auto& group : groups.empty() ? Json::array({""}) : groups) {
+        const std::string r = resource.get<std::string>(), g = group.get<std::string>();
+        const std::string key = "Verbs:" + bracketed(verbs) + ",APIGroups:" + bracketed(Json::array({g})) +
+                                ",Resources:" + bracketed(Json::array({r})) + ",ResourceNames:" + bracketed(names) +
+                                ",NonResourceURLs:[]";
+        // The group goes before a subresource: deployments.apps/scale.
+        const auto slash = r.find('/');
+        const std::string shown = g.empty()                    ? r
+                                  : slash == std::string::npos ? r + "." + g
+                                                               : r.substr(0, slash) + "." + g + r.substr(slash);
+        rows.push_back({key, {shown, "[]", bracketed(names), bracketed(verbs)}});
+      }
+    }
+  }
+  for (const auto& rule : status.value("nonResourceRules", Json::array())) {
+    const Json verbs = rule.value("verbs", Json::array());
+    for (const auto& url : rule.value("nonResourceURLs", Json::array())) {
+      const std::string one = bracketed(Json::array({url}));
+      rows.push_back({"Verbs:" + bracketed(verbs) + ",APIGroups:[],Resources:[],ResourceNames:[],NonResourceURLs:" + one,
+                      {"", one, "[]", bracketed(verbs)}});
+    }
+  }
+  // Rules granted twice are listed twice, as kubectl lists them.
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::vector<std::string>> table;
+  if (!f.boolean("no-headers")) table.push_back({"Resources", "Non-Resource URLs", "Resource Names", "Verbs"});
+  for (auto& [key, cells] : rows) table.push_back(cells);
+  std::cout << tabulate(table);
+  if (status.value("incomplete", false))
+    std::cerr << "Warning: the list may be incomplete: " << status.value("evaluationError", "") << "\n";
+  return 0;
+}
+
 int run_can_i(Session& session) {
   const Flags& f = session.flags();
   const auto& args = f.positional();
-  if (f.boolean("list")) throw CommandError("--list is not supported by this kubectl yet");
+  impersonation_config_as_plain_error(session);
+  if (f.boolean("list")) {
+    if (f.boolean("quiet") || f.boolean("all-namespaces") || f.given("subresource"))
+      throw ExitError("error: list option can't be specified with neither quiet, all-namespaces nor subresource options");
+    return run_can_i_list(session);
+  }
   if (args.size() < 2) throw UsageError("you must specify two arguments: verb resource or verb resource/resourceName.");
   std::string verb = args[0], target = args[1], name = args.size() > 2 ? args[2] : "";
   Json attributes;

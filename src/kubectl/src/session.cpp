@@ -92,6 +92,9 @@ client::ConfigOverrides Session::overrides() const {
   o.tls_server_name = global_str(flags_, "tls-server-name");
   if (flags_.given("insecure-skip-tls-verify")) o.insecure_skip_tls_verify = flags_.boolean("insecure-skip-tls-verify");
   o.namespace_ = global_str(flags_, "namespace");
+  o.impersonate_user = global_str(flags_, "as");
+  o.impersonate_uid = global_str(flags_, "as-uid");
+  o.impersonate_groups = flags_.all("as-group");
   o.request_timeout = parse_timeout(flags_.str("request-timeout"));
   return o;
 }
@@ -114,6 +117,12 @@ client::RestConfig& Session::rest_config() {
           throw ExitError(std::string("error: ") + e.what());
       }
     }
+    if (config_->impersonate_user.empty() &&
+        (!config_->impersonate_groups.empty() || !config_->impersonate_uid.empty() || !config_->impersonate_extra.empty()))
+      // kubectl meets this while resolving the namespace (a plain error) unless -n gave it,
+      // and then while building the client ("Error in configuration").
+      throw ExitError(std::string(flags_.given("namespace") ? "Error in configuration: " : "error: ") +
+                      "requesting uid, groups or user-extra for " + config_->user_name + " without impersonating a user");
     config_->user_agent = "kubectl/v1.33.5 (linux/amd64) kubernetes/k3s";
     config_->qps = 0;
     // Without --request-timeout kubectl waits as long as the server takes.

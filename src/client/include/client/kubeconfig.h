@@ -52,6 +52,10 @@ struct KubeconfigUser {
   std::string client_key, client_key_data;
   std::string token, token_file;
   std::string username, password;
+  // Impersonation (`as`, `as-uid`, `as-groups`, `as-user-extra`).
+  std::string as, as_uid;
+  std::vector<std::string> as_groups;
+  std::map<std::string, std::vector<std::string>> as_user_extra;
   std::string origin;
 };
 
@@ -117,6 +121,9 @@ struct ConfigOverrides {
   std::optional<bool> insecure_skip_tls_verify;
   std::string namespace_;
   std::optional<std::chrono::milliseconds> request_timeout;
+  // --as, --as-group, --as-uid
+  std::string impersonate_user, impersonate_uid;
+  std::vector<std::string> impersonate_groups;
 };
 
 // ---- the resolved connection configuration ---------------------------------------------
@@ -132,6 +139,10 @@ struct RestConfig {
   // Bearer token (token_file is re-read periodically, as service-account tokens rotate).
   std::string bearer_token, bearer_token_file;
   std::string username, password;  // basic auth
+  // Impersonation: sent as Impersonate-User/-Group/-Uid/-Extra-<key> headers.
+  std::string impersonate_user, impersonate_uid;
+  std::vector<std::string> impersonate_groups;
+  std::map<std::string, std::vector<std::string>> impersonate_extra;
 
   std::string namespace_ = "default";
   bool namespace_explicit = false;  // set by the context or an override, not defaulted
