@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -7,6 +8,8 @@
 #include <filesystem>
 #include <memory>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "apiserver/apiserver.h"
 #include "bootstrap.h"
@@ -16,8 +19,10 @@
 #include "http/server.h"
 #include "kine/server.h"
 #include "kine/store.h"
+#include "object/meta.h"
 #include "supervisor.h"
 #include "tunnel/tunnel.h"
+#include "util/base64.h"
 #include "util/sd_notify.h"
 
 #ifndef K3S_GIT_COMMIT
@@ -53,6 +58,39 @@ std::jthread notify_when_api_ready(std::shared_ptr<apiserver::ApiServer> api, st
     if (stop.stop_requested()) return;
     if (!util::sd_notify(notify_socket, "READY=1")) spdlog::warn("Could not notify systemd at {}", notify_socket);
   });
+}
+
+// A bootstrap token is valid while its kube-system/bootstrap-token-<id> Secret exists with
+// the same secret, allows authentication and has not expired. Read through the API in
+// process, as the supervisor (a system:masters identity).
+bool bootstrap_token_valid(apiserver::ApiServer& api, const std::string& id, const std::string& secret) {
+  http::Request request;
+  request.method = "GET";
+  request.target = request.path = "/api/v1/namespaces/kube-system/secrets/bootstrap-token-" + id;
+  request.peer = {true, "system:k3s-supervisor", {"system:masters"}};
+  const http::Response response = api.handle(request);
+  if (response.status != 200) return false;
+  try {
+    const auto object = nlohmann::json::parse(response.body);
+    if (object.value("type", "") != "bootstrap.kubernetes.io/token") return false;
+    const auto data = object.value("data", nlohmann::json::object());
+    auto field = [&](const char* key) {
+      return data.contains(key) && data[key].is_string() ? util::base64_decode(data[key].get<std::string>()) : "";
+    };
+    const std::string stored = field("token-secret");
+    if (field("token-id") != id || stored.size() != secret.size() ||
+        CRYPTO_memcmp(stored.data(), secret.data(), secret.size()) != 0)
+      return false;
+    if (field("usage-bootstrap-authentication") != "true") return false;
+    const std::string expiration = field("expiration");
+    if (!expiration.empty()) {
+      const auto expires = object::parse_time(expiration);
+      if (!expires || *expires <= object::now()) return false;
+    }
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 }  // namespace
@@ -140,7 +178,11 @@ int run_server(const cli::ServerConfig& config) {
     auto api = std::make_shared<apiserver::ApiServer>(api_options);
 
     Supervisor supervisor({certs.server_ca.cert_file, tokens.server_password, tokens.agent_password,
-                           [api] { return api->ready(); }, tunnels.get()});
+                           [api] { return api->ready(); },
+                           [api](const std::string& id, const std::string& secret) {
+                             return bootstrap_token_valid(*api, id, secret);
+                           },
+                           tunnels.get()});
 
     http::ServerOptions http_options;
     http_options.bind_address = config.bind_address;

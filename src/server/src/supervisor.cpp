@@ -25,6 +25,17 @@ bool equal_secret(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+// kubeadm's bootstrap token shape: [a-z0-9]{6}.[a-z0-9]{16}.
+bool is_bootstrap_token(const std::string& text) {
+  if (text.size() != 23 || text[6] != '.') return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i == 6) continue;
+    const char c = text[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool Supervisor::basic_auth_ok(const http::Request& request) const {
@@ -40,9 +51,13 @@ bool Supervisor::basic_auth_ok(const http::Request& request) const {
   if (colon == std::string::npos) return false;
   std::string user = decoded.substr(0, colon), password = decoded.substr(colon + 1);
   if (user == "server") return !options_.server_password.empty() && equal_secret(password, options_.server_password);
-  if (user == "node")
-    return (!options_.agent_password.empty() && equal_secret(password, options_.agent_password)) ||
-           (!options_.server_password.empty() && equal_secret(password, options_.server_password));
+  if (user == "node") {
+    if ((!options_.agent_password.empty() && equal_secret(password, options_.agent_password)) ||
+        (!options_.server_password.empty() && equal_secret(password, options_.server_password)))
+      return true;
+    return options_.bootstrap_token_valid && is_bootstrap_token(password) &&
+           options_.bootstrap_token_valid(password.substr(0, 6), password.substr(7));
+  }
   return false;
 }
 

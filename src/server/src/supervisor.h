@@ -22,6 +22,9 @@ struct SupervisorOptions {
   std::string server_password;  // `server:<pw>`
   std::string agent_password;   // `node:<pw>`
   std::function<bool()> api_ready;
+  // Whether `<id>.<secret>` is a live bootstrap token (`k3s token create`) that may join
+  // nodes; none: only the server and agent passwords are accepted.
+  std::function<bool(const std::string& id, const std::string& secret)> bootstrap_token_valid;
   // Agents' tunnels (/v1-k3s/connect); none: the endpoint answers 404.
   tunnel::TunnelServer* tunnels = nullptr;
 };

@@ -65,7 +65,24 @@ grep -q "^abcdef.0123456789abcdef *<forever> *<never>" "$WORK/list" && pass "tok
   { fail "token list without ttl"; cat "$WORK/list"; }
 "$K3S" token create bad --data-dir "$DATA" --server "https://127.0.0.1:$PORT" >/dev/null 2>"$WORK/err" &&
   fail "malformed token accepted" || { grep -q 'was not of form' "$WORK/err" && pass "malformed token refused"; }
+# A bootstrap token authenticates joining nodes at the supervisor (node:<id>.<secret>) while it lives.
+supervisor_as() {
+  curl -s -o /dev/null -w '%{http_code}' --cacert "$DATA/server/tls/server-ca.crt" -u "node:$1" \
+    "https://127.0.0.1:$PORT/v1-k3s/readyz"
+}
+secret_part=${token##*::}
+[ "$(supervisor_as "$secret_part")" = 200 ] && pass "the supervisor accepts the bootstrap token" ||
+  fail "bootstrap token refused at the supervisor ($(supervisor_as "$secret_part"))"
+[ "$(supervisor_as "$id.0000000000000000")" = 401 ] && pass "a wrong bootstrap secret is refused" ||
+  fail "a wrong bootstrap secret was accepted"
+"$K3S" token create zzzzzz.0123456789abcdef --data-dir "$DATA" --server "https://127.0.0.1:$PORT" --ttl 1s >/dev/null ||
+  fail "token create with a 1 s ttl"
+sleep 2
+[ "$(supervisor_as zzzzzz.0123456789abcdef)" = 401 ] && pass "an expired bootstrap token is refused" ||
+  fail "an expired bootstrap token was accepted"
 "$K3S" token delete "$id" --data-dir "$DATA" --server "https://127.0.0.1:$PORT" >/dev/null || fail "token delete"
+[ "$(supervisor_as "$secret_part")" = 401 ] && pass "a deleted bootstrap token is refused" ||
+  fail "a deleted bootstrap token was accepted"
 k -n kube-system get secret "bootstrap-token-$id" >/dev/null 2>&1 && fail "token Secret survived delete" ||
   pass "token delete removes the Secret"
 "$K3S" token delete "$id" --data-dir "$DATA" --server "https://127.0.0.1:$PORT" >/dev/null 2>&1 &&
