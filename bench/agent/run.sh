@@ -25,6 +25,7 @@ MY_NETNS=$(readlink /proc/self/ns/net)
 k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
 crictl() { "$K3S" crictl --runtime-endpoint unix:///run/k3s/containerd/containerd.sock "$@"; }
 cleanup() {
+  [ -n "${K3S_BENCH_SERVER_LOG:-}" ] && cp "$WORK/log" "$K3S_BENCH_SERVER_LOG"  # for profiling a run
   for id in $(crictl pods -q 2>/dev/null); do crictl stopp "$id" >/dev/null 2>&1; crictl rmp "$id" >/dev/null 2>&1; done
   [ -n "${SERVER_PID:-}" ] && { kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
@@ -38,7 +39,8 @@ mkdir -p "$DATA/agent/images"
 cp "$IMAGES_DIR/k3s-airgap-images-amd64.tar" "$DATA/agent/images/"
 
 start=$(date +%s.%N)
-"$K3S" server --data-dir "$DATA" --bind-address 127.0.0.1 --write-kubeconfig "$KC" --node-name bench >"$WORK/log" 2>&1 &
+PORT=6443
+"$K3S" server --data-dir "$DATA" --bind-address 127.0.0.1 --https-listen-port "$PORT" --write-kubeconfig "$KC" --node-name bench >"$WORK/log" 2>&1 &
 SERVER_PID=$!
 until [ "$(k get node bench -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]; do
   kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited"; tail -20 "$WORK/log"; exit 1; }
@@ -60,11 +62,21 @@ k run warm --image=k3s.local/busybox:test --restart=Never --command -- sleep 360
 until [ "$(k get pod warm -o jsonpath='{.status.phase}' 2>/dev/null)" = Running ]; do sleep 0.1; done
 k delete pod warm --wait=false >/dev/null
 
-python3 - "$KUBECTL" "$KC" "$PODS" <<'PY'
-import json, subprocess, sys, time
-kubectl, kc, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-def k(*args, stdin=None):
-    return subprocess.run([kubectl, "--kubeconfig", kc, *args], input=stdin, capture_output=True, text=True)
+# Pods are created and watched over the API directly (Python's ssl with the admin client
+# certificate): a kubectl process per create or poll would add its own start-up (~0.5 s) to
+# every measurement.
+python3 - "$PORT" "$DATA/server/tls" "$PODS" <<'PY'
+import http.client, json, ssl, sys, time
+port, tls, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+ctx = ssl.create_default_context(cafile=f"{tls}/server-ca.crt")
+ctx.load_cert_chain(f"{tls}/client-admin.crt", f"{tls}/client-admin.key")
+conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx)
+def call(method, path, body=None):
+    conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                 headers={"Content-Type": "application/json"})
+    r = conn.getresponse()
+    data = r.read()
+    return r.status, data
 created, running = {}, {}
 for i in range(n):
     name = f"lat-{i}"
@@ -72,16 +84,18 @@ for i in range(n):
            "spec": {"terminationGracePeriodSeconds": 0,
                     "containers": [{"name": "c", "image": "k3s.local/busybox:test", "command": ["sleep", "3600"]}]}}
     created[name] = time.time()
-    k("create", "-f", "-", stdin=json.dumps(doc))
+    status, body = call("POST", "/api/v1/namespaces/default/pods", doc)
+    if status != 201:
+        sys.exit(f"create {name}: HTTP {status}: {body[:200]}")
 deadline = time.time() + 600
 while len(running) < n and time.time() < deadline:
-    out = k("get", "pods", "-l", "bench=lat", "-o", "json").stdout
+    status, body = call("GET", "/api/v1/namespaces/default/pods?labelSelector=bench%3Dlat")
     now = time.time()
-    for item in json.loads(out or '{"items":[]}')["items"]:
+    for item in json.loads(body)["items"] if status == 200 else []:
         name = item["metadata"]["name"]
         if name not in running and item.get("status", {}).get("phase") == "Running":
             running[name] = now
-    time.sleep(0.1)
+    time.sleep(0.05)
 lat = sorted(running[p] - created[p] for p in running)
 if len(lat) < n:
     print(f"only {len(lat)}/{n} pods reached Running")
