@@ -176,8 +176,12 @@ bool PodSyncer::ensure_sandbox(const Json& pod, PodState& state) {
   }
   fs::create_directories(pod_log_directory(ctx_.config, pod));
   auto config = build_sandbox_config(ctx_.config, pod, attempts, ctx_.resolv_conf);
+  const auto sandbox_start = std::chrono::steady_clock::now();
   try {
     state.sandbox_id = ctx_.runtime.run_pod_sandbox(config, "", std::chrono::minutes(4));
+    spdlog::debug("kubelet: sandbox of pod {} ready in {} ms", pod_display(pod),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sandbox_start)
+                      .count());
   } catch (const cri::Error& e) {
     ctx_.events.event(pod, client::kEventTypeWarning, "FailedCreatePodSandBox",
                       std::string("Failed to create pod sandbox: ") + e.what());
@@ -296,9 +300,15 @@ bool PodSyncer::start_container(const Json& pod, const Json& container, PodState
       return false;
     }
     fs::create_directories(pod_log_directory(ctx_.config, pod) + "/" + name);
+    const auto create_start = std::chrono::steady_clock::now();
     const std::string id = ctx_.runtime.create_container(state.sandbox_id, config, sandbox_config);
+    const auto created_at = std::chrono::steady_clock::now();
     ctx_.events.event(involved_container(pod, name), client::kEventTypeNormal, "Created", "Created container " + name);
     ctx_.runtime.start_container(id);
+    spdlog::debug("kubelet: container {} of pod {}: created in {} ms, started in {} ms", name, pod_display(pod),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(created_at - create_start).count(),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - created_at)
+                      .count());
     ctx_.events.event(involved_container(pod, name), client::kEventTypeNormal, "Started", "Started container " + name);
     state.waiting.erase(name);
     state.started_seen[id] = std::chrono::steady_clock::now();
