@@ -22,6 +22,7 @@ class AdmissionFixture : public k3s::testing::ApiServerFixture {
   void create(const std::string& path, const Json& object) {
     auto r = call("POST", path, object);
     ASSERT_EQ(r.status, 201) << r.body;
+    await_cache(path);
   }
 };
 
@@ -121,6 +122,7 @@ TEST_F(AdmissionFixture, ResourceQuotaRefusesAndCharges) {
   Json quota = json(call("GET", "/api/v1/namespaces/default/resourcequotas/small"));
   quota["status"] = {{"hard", quota["spec"]["hard"]}, {"used", {{"pods", "0"}, {"requests.cpu", "0"}, {"configmaps", "0"}}}};
   ASSERT_EQ(call("PUT", "/api/v1/namespaces/default/resourcequotas/small/status", quota).status, 200);
+  await_cache("/api/v1/namespaces/default/resourcequotas");
 
   r = create_pod("bare");
   EXPECT_EQ(r.status, 403);

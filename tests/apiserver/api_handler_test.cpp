@@ -5,8 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "apiserver/apiserver.h"
-#include "kine/store.h"
+#include "api_fixture.h"
 
 using namespace k3s;
 using Json = nlohmann::json;
@@ -15,27 +14,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // The API server over a real SQLite kine store, called without the network.
-class ApiFixture : public ::testing::Test {
+class ApiFixture : public k3s::testing::ApiServerFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("k3s-api-handler-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    kine::StoreConfig config;
-    config.default_sqlite_path = (dir_ / "state.db").string();
-    config.compact_interval_seconds = 0;
-    store_ = kine::open_store(config);
-    apiserver::Options options;
-    options.store = store_.get();
-    api_ = std::make_unique<apiserver::ApiServer>(options);
-  }
-  void TearDown() override {
-    api_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-
   http::Response call(const std::string& method, const std::string& target, const std::string& body = "",
                       const std::string& content_type = "application/json", bool admin = true,
                       const std::string& accept = "") {
@@ -51,12 +31,6 @@ class ApiFixture : public ::testing::Test {
     if (admin) req.peer = {true, "system:admin", {"system:masters"}};
     return api_->handle(req);
   }
-
-  static Json json(const http::Response& r) { return Json::parse(r.body); }
-
-  fs::path dir_;
-  std::unique_ptr<kine::Store> store_;
-  std::unique_ptr<apiserver::ApiServer> api_;
 };
 
 const std::string kConfigMap = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm"},"data":{"a":"b"}})";

@@ -77,6 +77,7 @@ TEST_F(TokenFixture, BadTokensAreUnauthorized) {
   EXPECT_EQ(status, 401);
   // Deleting the account revokes its tokens.
   ASSERT_EQ(call("DELETE", "/api/v1/namespaces/default/serviceaccounts/robot").status, 200);
+  await_cache("/api/v1/namespaces/default/serviceaccounts");
   whoami(token, &status);
   EXPECT_EQ(status, 401);
 }
@@ -101,6 +102,7 @@ TEST_F(TokenFixture, PodBoundTokenDiesWithThePod) {
           .value("token", "");
   EXPECT_EQ(whoami(token), "system:serviceaccount:default:robot");
   ASSERT_EQ(call("DELETE", "/api/v1/namespaces/default/pods/worker").status, 200);
+  await_cache("/api/v1/namespaces/default/pods");
   int status = 0;
   whoami(token, &status);
   EXPECT_EQ(status, 401);
@@ -142,6 +144,7 @@ TEST_F(TokenFixture, LegacyTokenSecretIsFilledAndAccepted) {
   const std::string token = util::base64_decode(created["data"].value("token", ""));
   EXPECT_EQ(whoami(token), "system:serviceaccount:default:old");
   ASSERT_EQ(call("DELETE", "/api/v1/namespaces/default/secrets/old-token").status, 200);
+  await_cache("/api/v1/namespaces/default/secrets");
   int status = 0;
   whoami(token, &status);
   EXPECT_EQ(status, 401);

@@ -70,21 +70,8 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+source "$(dirname "$0")/../lib/checks.sh"
 k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
-# wait_for <description> <seconds> <wanted regex> <command...>
-wait_for() {
-  local what=$1 secs=$2 want=$3; shift 3
-  local got="" deadline=$((SECONDS + secs))
-  while [ $SECONDS -lt $deadline ]; do
-    got=$("$@" 2>&1)
-    [[ "$got" =~ ^($want)$ ]] && { pass "$what"; return 0; }
-    sleep 0.5
-  done
-  fail "$what: wanted /$want/, got '$got'"
-  return 1
-}
 
 mkdir -p "$DATA/agent/images"
 cp "$IMAGES_DIR/k3s-airgap-images-amd64.tar" "$DATA/agent/images/"

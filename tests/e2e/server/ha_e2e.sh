@@ -24,21 +24,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+source "$(dirname "$0")/../lib/checks.sh"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-# wait_for <description> <seconds> <wanted regex> <command...>
-wait_for() {
-  local what=$1 secs=$2 want=$3; shift 3
-  local got="" deadline=$((SECONDS + secs))
-  while [ $SECONDS -lt $deadline ]; do
-    got=$("$@" 2>&1)
-    [[ "$got" =~ ^($want)$ ]] && { pass "$what"; return 0; }
-    sleep 0.5
-  done
-  fail "$what: wanted /$want/, got '$got'"
-  return 1
-}
 
 # ---- a private PostgreSQL (it refuses to run as root: the cluster belongs to postgres) ----
 mkdir -p "$WORK/pg"
