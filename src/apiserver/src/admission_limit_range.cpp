@@ -7,18 +7,13 @@
 #include "context.h"
 #include "object/meta.h"
 #include "object/quantity.h"
+#include "util/strings.h"
 
 namespace k3s::apiserver {
 
 namespace {
 
 using object::Quantity;
-
-const Json& member(const Json& object, const char* name) {
-  static const Json empty = Json::object();
-  auto it = object.find(name);
-  return it != object.end() && it->is_object() ? *it : empty;
-}
 
 // LimitRange defaulting as kube stores it: default falls back to max, defaultRequest to
 // default and then to min.
@@ -28,10 +23,10 @@ struct ContainerLimits {
 
 ContainerLimits effective_limits(const Json& item) {
   ContainerLimits l;
-  l.min = member(item, "min");
-  l.max = member(item, "max");
-  l.defaults = member(item, "default");
-  l.default_requests = member(item, "defaultRequest");
+  l.min = object::object_member(item, "min");
+  l.max = object::object_member(item, "max");
+  l.defaults = object::object_member(item, "default");
+  l.default_requests = object::object_member(item, "defaultRequest");
   for (const auto& [name, value] : l.max.items())
     if (!l.defaults.contains(name)) l.defaults[name] = value;
   for (const auto& [name, value] : l.defaults.items())
@@ -41,11 +36,7 @@ ContainerLimits effective_limits(const Json& item) {
   return l;
 }
 
-std::string join(const std::vector<std::string>& parts, const std::string& separator) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : separator) + p;
-  return out;
-}
+using util::join;
 
 void apply_defaults(const ContainerLimits& limits, Json& container, std::vector<std::string>& applied) {
   const std::string name = container.value("name", "");
@@ -59,7 +50,7 @@ void apply_defaults(const ContainerLimits& limits, Json& container, std::vector<
     for (const auto& [resource, value] : defaults->items()) {
       if (resources[kind].contains(resource)) continue;
       // A default request never exceeds the container's own limit.
-      if (std::string(kind) == "requests" && member(resources, "limits").contains(resource)) continue;
+      if (std::string(kind) == "requests" && object::object_member(resources, "limits").contains(resource)) continue;
       resources[kind][resource] = value;
       set.push_back(resource);
     }
@@ -71,9 +62,9 @@ void apply_defaults(const ContainerLimits& limits, Json& container, std::vector<
 }
 
 void check_bounds(const ContainerLimits& limits, const Json& container, std::vector<std::string>& errors) {
-  const Json& resources = member(container, "resources");
-  const Json& requests = member(resources, "requests");
-  const Json& lims = member(resources, "limits");
+  const Json& resources = object::object_member(container, "resources");
+  const Json& requests = object::object_member(resources, "requests");
+  const Json& lims = object::object_member(resources, "limits");
   auto quantity = [](const Json& v) { return Quantity::from_json(v); };
   for (const auto& [resource, bound] : limits.min.items()) {
     const Quantity min = quantity(bound);

@@ -8,6 +8,7 @@
 #include "context.h"
 #include "object/meta.h"
 #include "object/quota_usage.h"
+#include "util/strings.h"
 
 namespace k3s::apiserver {
 
@@ -31,11 +32,7 @@ Quantity quantity_or_zero(const Json& map, const std::string& key) {
   }
 }
 
-std::string join(const std::vector<std::string>& parts, const std::string& separator) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : separator) + p;
-  return out;
-}
+using util::join;
 
 // A pod under a quota on a compute resource must say how much of it each container wants.
 void require_compute_specified(const ResourceRequest& req, const Json& pod, const std::string& quota_name,

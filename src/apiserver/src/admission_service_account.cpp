@@ -1,6 +1,4 @@
 // The ServiceAccount admission plugin and the legacy token Secret filler.
-#include <random>
-
 #include "admission_plugins.h"
 #include "context.h"
 #include "object/meta.h"
@@ -18,14 +16,6 @@ constexpr const char* kAccountUidAnnotation = "kubernetes.io/service-account.uid
 
 std::optional<Json> lookup(ApiContext& ctx, const char* resource, const std::string& ns, const std::string& name) {
   return ctx.read_through("", "v1", resource, ns, name);
-}
-
-std::string random_suffix() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<size_t> pick(0, object::kGenerateNameAlphabet.size() - 1);
-  std::string out;
-  for (int i = 0; i < 5; ++i) out += object::kGenerateNameAlphabet[pick(rng)];
-  return out;
 }
 
 bool mounts_token_path(const Json& container) {
@@ -56,7 +46,7 @@ void mount_api_access(Json& spec) {
       if (c.is_object() && !mounts_token_path(c)) needing.push_back(&c);
   }
   if (needing.empty()) return;
-  const std::string volume = "kube-api-access-" + random_suffix();
+  const std::string volume = object::generate_name("kube-api-access-");
   if (!spec.contains("volumes") || !spec["volumes"].is_array()) spec["volumes"] = Json::array();
   spec["volumes"].push_back(api_access_volume(volume));
   for (Json* c : needing) {

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "object/meta.h"
+#include "util/strings.h"
 
 namespace k3s::apiserver {
 
@@ -28,11 +29,7 @@ int64_t int_at(const Json& obj, const char* pointer) {
   return 0;
 }
 
-std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
-  return out;
-}
+using util::join;
 
 std::string age_of(const Json& obj, std::chrono::system_clock::time_point now) {
   auto created = object::creation_timestamp_of(obj);

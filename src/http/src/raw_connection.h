@@ -54,9 +54,13 @@ class RawConnection : public Connection {
     op->data.resize(16384);
     auto state = state_;
     Stream* stream = &stream_;
-    if (!start([stream, op, state] {
+    // The completion handler holds the owner: an operation still pending when this
+    // connection is closed and dropped must not outlive the stream (and its TLS engine).
+    if (!start([stream, op, state, owner = owner_] {
           stream->async_read_some(boost::asio::buffer(op->data),
-                                  [op, state](boost::system::error_code ec, std::size_t n) { finish(*state, *op, ec, n); });
+                                  [op, state, owner](boost::system::error_code ec, std::size_t n) {
+                                    finish(*state, *op, ec, n);
+                                  });
         }))
       return {};
     if (!wait(*op) || (op->ec && op->transferred == 0)) return {};
@@ -71,9 +75,11 @@ class RawConnection : public Connection {
     op->data.assign(data);
     auto state = state_;
     Stream* stream = &stream_;
-    if (!start([stream, op, state] {
+    if (!start([stream, op, state, owner = owner_] {
           boost::asio::async_write(*stream, boost::asio::buffer(op->data),
-                                   [op, state](boost::system::error_code ec, std::size_t n) { finish(*state, *op, ec, n); });
+                                   [op, state, owner](boost::system::error_code ec, std::size_t n) {
+                                     finish(*state, *op, ec, n);
+                                   });
         }))
       return false;
     return wait(*op) && !op->ec;

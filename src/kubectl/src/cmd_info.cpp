@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "output.h"
 #include "yaml.h"
+#include "util/strings.h"
 
 namespace k3s::kubectl {
 namespace {
@@ -71,11 +72,7 @@ void add_api_resources_flags(Flags& flags) {
   flags.add("categories", 0, true);
 }
 
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
+using util::join;
 
 int run_api_resources(Session& session) {
   const Flags& f = session.flags();

@@ -109,6 +109,13 @@ void set_type(Json& obj, std::string_view api_version, std::string_view kind) {
   obj["kind"] = std::string(kind);
 }
 
+const Json& object_member(const Json& obj, const char* key) {
+  static const Json empty = Json::object();
+  if (!obj.is_object()) return empty;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_object() ? *it : empty;
+}
+
 std::string name_of(const Json& obj) { return meta_string(obj, "name"); }
 std::string namespace_of(const Json& obj) { return meta_string(obj, "namespace"); }
 std::string generate_name_of(const Json& obj) { return meta_string(obj, "generateName"); }

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "object/meta.h"
 #include "object/quantity.h"
 
 namespace k3s::object {
@@ -9,13 +10,6 @@ namespace k3s::object {
 namespace {
 
 using Json = nlohmann::json;
-
-const Json& member(const Json& object, const char* name) {
-  static const Json empty = Json::object();
-  if (!object.is_object()) return empty;
-  auto it = object.find(name);
-  return it != object.end() && it->is_object() ? *it : empty;
-}
 
 bool positive(const Json& value) {
   try {
@@ -28,7 +22,7 @@ bool positive(const Json& value) {
 }  // namespace
 
 std::string pod_qos_class(const Json& pod) {
-  const Json& spec = member(pod, "spec");
+  const Json& spec = object_member(pod, "spec");
   std::vector<const Json*> containers;
   for (const char* list : {"initContainers", "containers"}) {
     auto it = spec.find(list);
@@ -37,9 +31,9 @@ std::string pod_qos_class(const Json& pod) {
   }
   bool any_set = false, guaranteed = true;
   for (const Json* c : containers) {
-    const Json& resources = member(*c, "resources");
-    const Json& requests = member(resources, "requests");
-    const Json& limits = member(resources, "limits");
+    const Json& resources = object_member(*c, "resources");
+    const Json& requests = object_member(resources, "requests");
+    const Json& limits = object_member(resources, "limits");
     for (const char* name : {"cpu", "memory"}) {
       const bool has_request = requests.contains(name) && positive(requests[name]);
       const bool has_limit = limits.contains(name) && positive(limits[name]);

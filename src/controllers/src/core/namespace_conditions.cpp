@@ -1,14 +1,11 @@
 #include "namespace_conditions.h"
+#include "util/strings.h"
 
 namespace k3s::controllers::core {
 
 namespace {
 
-std::string join(const std::vector<std::string>& parts, const std::string& separator) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : separator) + p;
-  return out;
-}
+using util::join;
 
 Json condition(const std::string& type, bool status, const std::string& reason, const std::string& message) {
   return {{"type", type}, {"status", status ? "True" : "False"}, {"reason", reason}, {"message", message}};

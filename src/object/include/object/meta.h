@@ -39,6 +39,10 @@ void set_type(Json& obj, std::string_view api_version, std::string_view kind);
 
 // ---- metadata strings ------------------------------------------------------------------
 
+// obj[key] when obj is an object whose member `key` is an object, else an empty object: for
+// reading nested maps (resources.limits, ...) without checks at every level.
+const Json& object_member(const Json& obj, const char* key);
+
 std::string name_of(const Json& obj);
 std::string namespace_of(const Json& obj);
 std::string generate_name_of(const Json& obj);

@@ -1,0 +1,12 @@
+// Small string helpers shared by every component.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace k3s::util {
+
+// The parts with `separator` between them ("a, b, c").
+std::string join(const std::vector<std::string>& parts, const std::string& separator);
+
+}  // namespace k3s::util
