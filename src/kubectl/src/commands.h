@@ -2,6 +2,7 @@
 // arguments exclude the command words ("get", "create deployment").
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,30 @@ struct ResourceTarget {
 };
 std::vector<ResourceTarget> resolve_targets(Session& session, const std::vector<std::string>& args);
 
+// kubectl's wording when a command got no objects to act on.
+extern const char* const kNoResourcesError;
+
+// One existing object a command acts on, as kubectl's resource builder finds it; `error`
+// is set (and `object` empty) when fetching it failed.
+struct FetchedTarget {
+  client::ResourceInfo info;
+  std::string ns;
+  std::string name;
+  Json object;
+  std::optional<client::ApiError> error;
+};
+// The objects named by TYPE NAME..., TYPE/NAME... or -f, or — when the command has -l and
+// --all — every object of TYPE matching -l / --all in the namespace. Throws kubectl's
+// usage errors for no arguments and for a type without names.
+std::vector<FetchedTarget> fetch_targets(Session& session, const std::vector<std::string>& args);
+
+// "a=b,c=d", as run and expose take labels and selectors.
+Json parse_label_spec(const std::string& text);
+// strconv.Atoi, with its error text.
+std::int64_t parse_go_int(const std::string& text);
+// --overrides applied to a generated object as --override-type (merge | json | strategic) says.
+Json apply_overrides(const Json& object, const std::string& overrides, const std::string& type);
+
 // dry-run: "none" | "client" | "server".
 std::string dry_run_mode(const Flags& flags);
 std::string dry_run_suffix(const std::string& mode);  // " (dry run)" / " (server dry run)"
@@ -70,4 +95,7 @@ std::vector<CommandDef> info_commands();
 std::vector<CommandDef> edit_commands();
 std::vector<CommandDef> ops_commands();
 std::vector<CommandDef> describe_commands();
+std::vector<CommandDef> set_commands();
+std::vector<CommandDef> run_commands();
+std::vector<CommandDef> expose_commands();
 }  // namespace k3s::kubectl

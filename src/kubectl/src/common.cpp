@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "commands.h"
+#include "object/meta.h"
+#include "object/patch.h"
 #include "output.h"
 #include "yaml.h"
 
@@ -200,6 +202,94 @@ std::vector<ResourceTarget> resolve_targets(Session& session, const std::vector<
     out.push_back({info, names});
   }
   return out;
+}
+
+const char* const kNoResourcesError =
+    "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n"
+    "   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'";
+
+std::vector<FetchedTarget> fetch_targets(Session& session, const std::vector<std::string>& args) {
+  const Flags& f = session.flags();
+  std::vector<FetchedTarget> out;
+  auto fetch = [&](FetchedTarget t) {
+    try {
+      t.object = session.api().get(t.info.gvr, t.ns, t.name);
+    } catch (const client::ApiError& e) {
+      t.error = e;
+    }
+    out.push_back(std::move(t));
+  };
+  if (f.given("filename")) {
+    for (const auto& m : read_manifests(f)) {
+      auto info = session.mapper().resource_for_kind(m.object.value("apiVersion", ""), m.object.value("kind", ""));
+      fetch({info, namespace_for_object(session, m.object, info), object::name_of(m.object), {}, {}});
+    }
+    return out;
+  }
+  if (args.empty()) throw CommandError(kNoResourcesError);
+  const bool selecting = f.given("selector") || (f.given("all") && f.boolean("all"));
+  for (const auto& t : resolve_targets(session, args)) {
+    std::string ns = t.info.namespaced ? session.namespace_() : "";
+    if (t.names.empty()) {
+      if (!selecting) throw CommandError("resource(s) were provided, but no name was specified");
+      client::ListOptions lo;
+      lo.label_selector = f.str("selector");
+      for (auto& item : session.api().list(t.info.gvr, ns, lo).value("items", Json::array())) {
+        // List items carry no type; the commands print and patch them as objects.
+        item["apiVersion"] = t.info.gvr.api_version();
+        item["kind"] = t.info.kind;
+        out.push_back({t.info, ns, object::name_of(item), item, {}});
+      }
+      continue;
+    }
+    for (const auto& name : t.names) fetch({t.info, ns, name, {}, {}});
+  }
+  return out;
+}
+
+Json parse_label_spec(const std::string& text) {
+  Json out = Json::object();
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(start, comma - start);
+    start = comma + 1;
+    auto eq = item.find('=');
+    if (eq == std::string::npos || item.find('=', eq + 1) != std::string::npos)
+      throw CommandError("unexpected label spec: " + item);
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+std::int64_t parse_go_int(const std::string& text) {
+  std::size_t used = 0;
+  std::int64_t number = 0;
+  try {
+    number = std::stoll(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || std::isspace(static_cast<unsigned char>(text[0])))
+    throw CommandError("strconv.Atoi: parsing \"" + text + "\": invalid syntax");
+  return number;
+}
+
+Json apply_overrides(const Json& object, const std::string& overrides, const std::string& type) {
+  if (type != "merge" && type != "json" && type != "strategic") throw CommandError("invalid override type: " + type);
+  Json patch = Json::parse(overrides, nullptr, false);
+  if (patch.is_discarded()) throw CommandError("Invalid JSON Patch");
+  try {
+    if (type == "merge") return object::patch::apply_merge_patch(object, patch);
+    if (type == "json") return object::patch::apply_json_patch(object, patch);
+    auto api_version = object::parse_api_version(object.value("apiVersion", ""));
+    auto schema = object::patch::builtin_patch_schema(api_version.group, object.value("kind", ""));
+    if (!schema) return object::patch::apply_merge_patch(object, patch);
+    return object::patch::apply_strategic_merge_patch(object, patch, *schema);
+  } catch (const object::patch::PatchError& e) {
+    throw CommandError(e.what());
+  }
 }
 
 std::string dry_run_mode(const Flags& flags) {

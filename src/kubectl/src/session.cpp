@@ -171,6 +171,23 @@ std::string api_error_text(const client::ApiError& e) {
   return "Error from server (" + reason + "): " + message;
 }
 
+std::string invalid_error_text(const client::ApiError& e) {
+  const Json& details = e.details();
+  std::string kind = details.value("kind", ""), name = details.value("name", "");
+  std::string text = "The request is invalid";
+  if (!kind.empty() || !name.empty()) text = "The " + kind + " " + Json(name).dump() + " is invalid";
+  std::vector<std::string> causes;
+  for (const auto& c : details.value("causes", Json::array())) {
+    std::string field = c.value("field", ""), message = c.value("message", "");
+    causes.push_back(field.empty() ? message : field + ": " + message);
+  }
+  if (causes.empty()) return text + "\n";
+  if (causes.size() == 1) return text + ": " + causes[0] + "\n";
+  text += ": \n";
+  for (const auto& c : causes) text += "* " + c + "\n";
+  return text;
+}
+
 std::string transport_error_text(const std::string& server, const std::string& message) {
   std::string host = server;
   if (auto p = host.find("://"); p != std::string::npos) host = host.substr(p + 3);
@@ -191,6 +208,10 @@ int report_error(const std::exception& e, std::ostream& err) {
     return exit->code();
   }
   if (auto* api = dynamic_cast<const client::ApiError*>(&e)) {
+    if (api->is_invalid()) {
+      err << invalid_error_text(*api);
+      return 1;
+    }
     err << api_error_text(*api) << "\n";
     return 1;
   }

@@ -71,6 +71,9 @@ class Session {
 int report_error(const std::exception& e, std::ostream& err);
 // "Error from server (NotFound): pods \"x\" not found".
 std::string api_error_text(const client::ApiError& e);
+// A 422 with field causes: "The Pod \"x\" is invalid: metadata.name: ..." (one line per
+// cause when there are several), with its newline.
+std::string invalid_error_text(const client::ApiError& e);
 // kubectl's words for a request that got no answer.
 std::string transport_error_text(const std::string& server, const std::string& message);
 
