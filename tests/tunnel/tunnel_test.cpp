@@ -11,7 +11,7 @@
 #include "http/connection.h"
 #include "http/server.h"
 #include "tunnel/tunnel.h"
-#include "websocket.h"
+#include "http/websocket.h"
 
 using namespace k3s;
 
@@ -98,7 +98,7 @@ bool wait_for(const std::function<bool()>& condition) {
 }  // namespace
 
 TEST(Websocket, AcceptKeyMatchesRfc6455Example) {
-  EXPECT_EQ(tunnel::detail::websocket_accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  EXPECT_EQ(http::websocket_accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 }
 
 TEST(Tunnel, RequestsReachTheNodeServiceThroughTheTunnel) {

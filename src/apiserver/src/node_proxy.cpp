@@ -7,6 +7,7 @@
 #include "http/client.h"
 #include "http/connection.h"
 #include "object/meta.h"
+#include "util/strings.h"
 
 namespace k3s::apiserver {
 
@@ -86,6 +87,12 @@ std::string forwarded_query(const std::string& raw_query) {
   std::string out;
   for (const auto& [key, value] : http::parse_query(raw_query)) {
     if (key == "container" || key == "insecureSkipTLSVerifyBackend" || key == "pretty") continue;
+    // PodPortForwardOptions' `ports` is the kubelet's `port`, one parameter per port.
+    if (key == "ports") {
+      for (const auto& port : util::split(value, ','))
+        if (!port.empty()) out += (out.empty() ? "" : "&") + std::string("port=") + http::percent_encode(port);
+      continue;
+    }
     out += (out.empty() ? "" : "&") + http::percent_encode(key) + "=" + http::percent_encode(value);
   }
   return out;

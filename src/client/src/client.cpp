@@ -205,6 +205,21 @@ std::unique_ptr<http::ResponseStream> Client::raw_stream(const std::string& meth
   }
 }
 
+http::UpgradeResponse Client::raw_upgrade(const std::string& method, const std::string& path_and_query,
+                                         const http::Headers& extra) {
+  http::Headers headers = base_headers();
+  for (const auto& [name, value] : extra.fields()) headers.set(name, value);
+  limiter_.accept();
+  http::UpgradeResponse answer;
+  try {
+    answer = http_->upgrade(method, path_and_query, headers);
+  } catch (const http::ClientError& e) {
+    throw TransportError(e.what());
+  }
+  if (answer.status != 101 || !answer.connection) throw ApiError(status_for_response(answer.status, answer.body));
+  return answer;
+}
+
 Json Client::request_json(const std::string& method, const std::string& path_and_query, const std::string& body,
                           const std::string& content_type) {
   http::Headers headers;

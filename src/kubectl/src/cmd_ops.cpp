@@ -9,6 +9,7 @@
 #include "jsonpath.h"
 #include "object/meta.h"
 #include "output.h"
+#include "pods.h"
 
 namespace k3s::kubectl {
 namespace {
@@ -105,12 +106,6 @@ void stream_log(Session& session, const std::string& ns, const std::string& pod,
   if (!pending.empty()) std::cout << prefix << pending;
 }
 
-std::vector<std::string> container_names(const Json& pod) {
-  std::vector<std::string> out;
-  for (const auto& c : pod.value("spec", Json::object()).value("containers", Json::array())) out.push_back(c.value("name", ""));
-  return out;
-}
-
 int run_logs(Session& session) {
   const Flags& f = session.flags();
   std::string ns = session.namespace_();
@@ -128,29 +123,12 @@ int run_logs(Session& session) {
     if (args.empty()) throw UsageError("expected POD or TYPE/NAME is a required argument for the logs command");
     std::string target = args[0];
     if (args.size() > 1 && container.empty()) container = args[1];
-    auto slash = target.find('/');
-    if (slash == std::string::npos) {
-      try {
-        pods.push_back(session.api().get(client::resources::kPods, ns, target));
-      } catch (const client::ApiError& e) {
-        if (!e.is_not_found()) throw;
-        throw CommandError("error from server (NotFound): pods \"" + target + "\" not found in namespace \"" + ns + "\"");
-      }
-    } else {
-      auto info = session.resource(target.substr(0, slash));
-      std::string name = target.substr(slash + 1);
-      if (info.gvr == client::resources::kPods) {
-        pods.push_back(session.api().get(info.gvr, ns, name));
-      } else {
-        // A workload: its first pod by the selector.
-        Json owner = session.api().get(info.gvr, ns, name);
-        auto labels = owner.value("spec", Json::object()).value("selector", Json::object()).value("matchLabels", Json::object());
-        std::string selector;
-        for (auto& [k, v] : labels.items()) selector += (selector.empty() ? "" : ",") + k + "=" + v.get<std::string>();
-        Json list = session.api().list(client::resources::kPods, ns, {.label_selector = selector});
-        if (list.value("items", Json::array()).empty()) throw CommandError("timed out waiting for the condition");
-        pods.push_back(list["items"][0]);
-      }
+    try {
+      pods.push_back(pod_for_target(session, ns, target));
+    } catch (const client::ApiError& e) {
+      // logs words a bare pod name's NotFound its own way.
+      if (!e.is_not_found() || target.find('/') != std::string::npos) throw;
+      throw CommandError("error from server (NotFound): pods \"" + target + "\" not found in namespace \"" + ns + "\"");
     }
   }
   bool prefix = f.boolean("prefix");
@@ -162,16 +140,8 @@ int run_logs(Session& session) {
       chosen = names;
     } else if (!container.empty()) {
       chosen = {container};
-    } else {
-      if (names.size() > 1) {
-        std::string list;
-        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-        auto defaulted = object::annotation(pod, "kubectl.kubernetes.io/default-container");
-        std::cerr << "Defaulted container \"" << defaulted.value_or(names[0]) << "\" out of: " << list << "\n";
-        chosen = {defaulted.value_or(names[0])};
-      } else if (!names.empty()) {
-        chosen = {names[0]};
-      }
+    } else if (!names.empty()) {
+      chosen = {container_for(pod, "", std::cerr)};
     }
     for (const auto& c : chosen) stream_log(session, ns, name, c, prefix ? "[pod/" + name + "/" + c + "] " : "");
   }

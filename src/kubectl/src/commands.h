@@ -98,4 +98,7 @@ std::vector<CommandDef> describe_commands();
 std::vector<CommandDef> set_commands();
 std::vector<CommandDef> run_commands();
 std::vector<CommandDef> expose_commands();
+std::vector<CommandDef> exec_commands();
+std::vector<CommandDef> port_forward_commands();
+std::vector<CommandDef> cp_commands();
 }  // namespace k3s::kubectl

@@ -1,5 +1,6 @@
 #include "kubelet_server.h"
 
+#include <charconv>
 #include <fstream>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "http/client.h"
 #include "object/meta.h"
 #include "pod_spec.h"
+#include "util/strings.h"
 
 namespace k3s::kubelet {
 namespace {
@@ -279,7 +281,20 @@ http::Response KubeletServer::stream_request(http::Request& request, const std::
       for (const auto& s : sources_.runtime.list_pod_sandbox(filter))
         if (s.state() == v1::SANDBOX_READY) sandbox = s.id();
       if (sandbox.empty()) return text(404, "pod " + parts[2] + " has no running sandbox");
-      url = sources_.runtime.port_forward_url(sandbox, {});
+      // Websocket clients name their ports in the query, and the runtime's stream serves
+      // exactly the ports of the CRI request (SPDY clients name theirs per stream instead).
+      std::vector<std::int32_t> ports;
+      for (const auto& [key, value] : http::parse_query(request.query)) {
+        if (key != "port") continue;
+        for (const auto& piece : util::split(value, ',')) {
+          int port = 0;
+          auto [end, ec] = std::from_chars(piece.data(), piece.data() + piece.size(), port);
+          if (ec != std::errc() || end != piece.data() + piece.size() || port < 1 || port > 65535)
+            return text(400, "invalid port " + piece);
+          ports.push_back(port);
+        }
+      }
+      url = sources_.runtime.port_forward_url(sandbox, ports);
     } else {
       v1::ContainerFilter filter;
       (*filter.mutable_label_selector())[kPodUidLabel] = uid;

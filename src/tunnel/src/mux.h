@@ -16,9 +16,11 @@
 #include <string>
 
 #include "http/message.h"
-#include "websocket.h"
+#include "http/websocket.h"
 
 namespace k3s::tunnel::detail {
+
+using http::WebSocket;
 
 constexpr std::size_t kWindowBytes = 256 * 1024;
 constexpr std::size_t kMaxDataFrame = 32 * 1024;

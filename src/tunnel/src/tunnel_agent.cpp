@@ -8,12 +8,12 @@
 #include "http/connection.h"
 #include "mux.h"
 #include "tunnel/tunnel.h"
-#include "websocket.h"
+#include "http/websocket.h"
 
 namespace k3s::tunnel {
 
 using detail::MuxSession;
-using detail::WebSocket;
+using http::WebSocket;
 
 namespace {
 
@@ -83,11 +83,7 @@ struct AgentTunnel::Impl {
   void connect_once() {
     http::Client client(options.server_url, options.client);
     http::Headers headers = options.headers;
-    const std::string key = detail::websocket_client_key();
-    headers.add("Upgrade", "websocket");
-    headers.add("Connection", "Upgrade");
-    headers.add("Sec-WebSocket-Key", key);
-    headers.add("Sec-WebSocket-Version", "13");
+    const std::string key = http::add_websocket_client_headers(headers);
     auto response = client.upgrade("GET", kConnectPath, headers);
     if (response.status != 101) {
       std::string body = response.body;
@@ -95,7 +91,7 @@ struct AgentTunnel::Impl {
       throw std::runtime_error("the server refused the tunnel: " + std::to_string(response.status) +
                                (body.empty() ? "" : " " + body));
     }
-    if (response.headers.get("Sec-WebSocket-Accept") != detail::websocket_accept_key(key))
+    if (!http::websocket_accepted(response.headers, key))
       throw std::runtime_error("the server answered the tunnel handshake with a wrong Sec-WebSocket-Accept");
     auto socket = std::make_unique<WebSocket>(std::move(response.connection), WebSocket::Role::client);
     auto s = std::make_shared<MuxSession>(std::move(socket),

@@ -6,12 +6,12 @@
 #include "http/connection.h"
 #include "mux.h"
 #include "tunnel/tunnel.h"
-#include "websocket.h"
+#include "http/websocket.h"
 
 namespace k3s::tunnel {
 
 using detail::MuxSession;
-using detail::WebSocket;
+using http::WebSocket;
 
 struct TunnelServer::Impl {
   mutable std::mutex mu;
@@ -66,7 +66,7 @@ http::Response TunnelServer::accept(const http::Request& request, const std::str
   r.status = 101;
   r.headers.set("Upgrade", "websocket");
   r.headers.set("Connection", "Upgrade");
-  r.headers.set("Sec-WebSocket-Accept", detail::websocket_accept_key(key));
+  r.headers.set("Sec-WebSocket-Accept", http::websocket_accept_key(key));
   r.upgrade = [impl = impl_, node_name](std::unique_ptr<http::Connection> connection) {
     impl->serve(node_name, std::move(connection));
   };

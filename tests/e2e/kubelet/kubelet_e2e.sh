@@ -10,71 +10,11 @@
 # /run/k3s, /var/lib/kubelet, /var/log/pods, cni0, iptables and port 10250 are its own, so
 # it can run beside other tests.
 set -uo pipefail
-K3S=${1:?k3s binary}
-KUBECTL=${2:?kubectl binary}
-IMAGES_DIR=${3:?directory with k3s-airgap-images-amd64.tar (scripts/build-images.sh)}
-PAUSE_BIN=${4:-}
-REPO=$(cd "$(dirname "$0")/../../.." && pwd)
-
-if [ -z "${K3S_KUBELET_E2E_INNER:-}" ]; then
-  if [ ! -s "$IMAGES_DIR/k3s-airgap-images-amd64.tar" ]; then
-    PAUSE_BIN=$PAUSE_BIN "$REPO/scripts/build-images.sh" "$IMAGES_DIR" >/dev/null || { echo "FAIL: build-images"; exit 1; }
-  fi
-  WORK=$(mktemp -d /tmp/k3s-e2e-kubelet.XXXXXX)
-  K3S_KUBELET_E2E_INNER=1 WORK=$WORK unshare --mount --net --propagation private bash "$0" "$@"
-  rc=$?
-  rm -rf "$WORK"
-  exit $rc
-fi
-
-# ---- inside the namespaces ----
-ip link set lo up
-for d in /run/k3s /var/lib/kubelet /var/log/pods /var/lib/cni /etc/rancher; do
-  mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
-done
-KC=$WORK/kubeconfig
-DATA=$WORK/data
 NODE=kubelet-e2e
-PORT=6443
-SERVER_PID=""
-failures=0
-MY_NETNS=$(readlink /proc/self/ns/net)
+source "$(dirname "$0")/../lib/node_in_namespace.sh"
+enter_node_namespaces "$0" "$@"
+start_server() { start_node_server --node-label e2e=kubelet; }
 
-start_server() {
-  "$K3S" server --data-dir "$DATA" --https-listen-port "$PORT" --bind-address 127.0.0.1 \
-    --write-kubeconfig "$KC" --node-name "$NODE" --node-label e2e=kubelet >>"$WORK/log" 2>&1 &
-  SERVER_PID=$!
-}
-crictl() { "$K3S" crictl --runtime-endpoint unix:///run/k3s/containerd/containerd.sock "$@"; }
-# Processes started in this network namespace (containerd, shims, pods), by pid.
-kill_namespace_processes() {
-  local pid
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-    [ "$pid" = "$$" ] && continue
-    [ "$(readlink /proc/$pid/ns/net 2>/dev/null)" = "$MY_NETNS" ] || continue
-    case "$(cat /proc/$pid/comm 2>/dev/null)" in
-      containerd*|pause|sleep|sh|httpd|k3s) kill -9 "$pid" 2>/dev/null ;;
-    esac
-  done
-}
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    for id in $(crictl pods -q 2>/dev/null); do crictl stopp "$id" >/dev/null 2>&1; crictl rmp "$id" >/dev/null 2>&1; done
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-  fi
-  kill_namespace_processes
-  if [ "$failures" -ne 0 ]; then
-    echo "--- server log (tail)"; tail -60 "$WORK/log"
-    echo "--- containerd log (tail)"; tail -20 "$DATA/agent/containerd/containerd.log" 2>/dev/null
-  fi
-}
-trap cleanup EXIT
-source "$(dirname "$0")/../lib/checks.sh"
-k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
-
-mkdir -p "$DATA/agent/images"
-cp "$IMAGES_DIR/k3s-airgap-images-amd64.tar" "$DATA/agent/images/"
 start_server
 for _ in $(seq 1 600); do
   [ -s "$KC" ] && k get ns >/dev/null 2>&1 && break

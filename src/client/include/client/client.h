@@ -26,6 +26,7 @@
 namespace k3s::http {
 class Client;
 class ResponseStream;
+struct UpgradeResponse;
 }  // namespace k3s::http
 
 namespace k3s::client {
@@ -227,6 +228,11 @@ class Client {
   // A streamed raw request (logs -f, proxies); no timeout on the body.
   std::unique_ptr<http::ResponseStream> raw_stream(const std::string& method, const std::string& path_and_query,
                                                    const http::Headers& headers = {});
+  // A protocol switch (exec, attach, port-forward) on a connection of its own, with this
+  // client's credentials; `headers` carry the Upgrade request. Throws ApiError when the
+  // server does not switch (its Status: pod not found, forbidden, ...).
+  http::UpgradeResponse raw_upgrade(const std::string& method, const std::string& path_and_query,
+                                    const http::Headers& headers);
   // Like raw() but throws ApiError on non-2xx and parses the JSON body.
   Json request_json(const std::string& method, const std::string& path_and_query, const std::string& body = {},
                     const std::string& content_type = "application/json");

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <vector>
 
+#include "util/strings.h"
+
 namespace k3s::controllers::batch {
 
 namespace {
@@ -25,21 +27,6 @@ const Bounds kHours{0, 23, nullptr, 0, 0};
 const Bounds kDaysOfMonth{1, 31, nullptr, 0, 0};
 const Bounds kMonths{1, 12, kMonthNames, 1, 12};
 const Bounds kDaysOfWeek{0, 6, kDayNames, 0, 7};
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == sep) {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  out.push_back(cur);
-  return out;
-}
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -73,9 +60,9 @@ std::uint64_t bits(int lo, int hi, int step) {
 
 // One comma-separated element: "*", "?", "5", "1-5", "*/10", "3/15", "1-30/2", names.
 std::uint64_t parse_range(const std::string& expr, const Bounds& b, bool& star) {
-  const auto range_and_step = split(expr, '/');
+  const auto range_and_step = util::split(expr, '/');
   if (range_and_step.size() > 2) throw CronParseError("too many slashes: " + expr);
-  const auto low_and_high = split(range_and_step[0], '-');
+  const auto low_and_high = util::split(range_and_step[0], '-');
   if (low_and_high.size() > 2) throw CronParseError("too many hyphens: " + expr);
   int start, end;
   bool is_star = false;
@@ -110,7 +97,7 @@ std::uint64_t parse_range(const std::string& expr, const Bounds& b, bool& star) 
 
 std::uint64_t parse_field(const std::string& field, const Bounds& b, bool& star) {
   std::uint64_t out = 0;
-  for (const auto& part : split(field, ',')) out |= parse_range(part, b, star);
+  for (const auto& part : util::split(field, ',')) out |= parse_range(part, b, star);
   return out;
 }
 

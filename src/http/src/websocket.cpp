@@ -1,4 +1,4 @@
-#include "websocket.h"
+#include "http/websocket.h"
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -7,7 +7,7 @@
 
 #include "util/base64.h"
 
-namespace k3s::tunnel::detail {
+namespace k3s::http {
 
 namespace {
 
@@ -32,6 +32,24 @@ std::string websocket_accept_key(const std::string& client_key) {
 }
 
 std::string websocket_client_key() { return util::base64_encode(random_bytes(16)); }
+
+std::string add_websocket_client_headers(Headers& headers, const std::vector<std::string>& protocols) {
+  std::string key = websocket_client_key();
+  headers.set("Upgrade", "websocket");
+  headers.set("Connection", "Upgrade");
+  headers.set("Sec-WebSocket-Key", key);
+  headers.set("Sec-WebSocket-Version", "13");
+  if (!protocols.empty()) {
+    std::string offered;
+    for (const auto& p : protocols) offered += (offered.empty() ? "" : ", ") + p;
+    headers.set("Sec-WebSocket-Protocol", offered);
+  }
+  return key;
+}
+
+bool websocket_accepted(const Headers& answer, const std::string& key) {
+  return answer.get("Sec-WebSocket-Accept") == websocket_accept_key(key);
+}
 
 WebSocket::WebSocket(std::unique_ptr<http::Connection> connection, Role role)
     : connection_(std::move(connection)), role_(role) {}
@@ -175,4 +193,4 @@ void WebSocket::close() {
   connection_->close();
 }
 
-}  // namespace k3s::tunnel::detail
+}  // namespace k3s::http

@@ -1,6 +1,6 @@
 // RFC 6455 websocket framing over an already switched http::Connection: the handshake
-// helpers, binary messages, ping/pong and the close exchange. The tunnel sends each of its
-// frames as one binary message.
+// helpers, binary messages, ping/pong and the close exchange. The agent tunnel and the
+// Kubernetes streaming protocols (exec, attach, port-forward) run over it.
 #pragma once
 
 #include <atomic>
@@ -8,15 +8,22 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "http/message.h"
 
-namespace k3s::tunnel::detail {
+namespace k3s::http {
 
 // Sec-WebSocket-Accept for a client's Sec-WebSocket-Key.
 std::string websocket_accept_key(const std::string& client_key);
 // A fresh random Sec-WebSocket-Key.
 std::string websocket_client_key();
+// Sets a client's handshake headers (Upgrade, Connection, version, a fresh key and, when
+// given, the offered subprotocols in order of preference); returns the key, which
+// websocket_accepted() checks the answer against.
+std::string add_websocket_client_headers(Headers& headers, const std::vector<std::string>& protocols = {});
+// Whether a 101 answer's headers complete the handshake started with `key`.
+bool websocket_accepted(const Headers& answer, const std::string& key);
 
 class WebSocket {
  public:
@@ -47,4 +54,4 @@ class WebSocket {
   std::atomic<bool> activity_{true};
 };
 
-}  // namespace k3s::tunnel::detail
+}  // namespace k3s::http
