@@ -10,7 +10,8 @@
 # /run/k3s, /var/lib/kubelet, /var/log/pods, cni0, iptables and port 10250 are its own, so
 # it can run beside other tests.
 set -uo pipefail
-NODE=kubelet-e2e
+export NODE=kubelet-e2e
+failures=0
 source "$(dirname "$0")/../lib/node_in_namespace.sh"
 enter_node_namespaces "$0" "$@"
 start_server() { start_node_server --node-label e2e=kubelet; }

@@ -6,7 +6,8 @@
 # containerd, in private mount and network namespaces.
 # Usage: streaming_e2e.sh K3S KUBECTL IMAGES_DIR [PAUSE_BIN]
 set -uo pipefail
-NODE=streaming-e2e
+export NODE=streaming-e2e
+failures=0
 source "$(dirname "$0")/../lib/node_in_namespace.sh"
 enter_node_namespaces "$0" "$@"
 
@@ -62,6 +63,8 @@ wait_for "pods Running" 90 "Running Running Running" k get pod box talker-real t
 
 REAL=("$KUBECTL" --kubeconfig "$KC")
 OURS=("$K3S" kubectl --kubeconfig "$KC")
+# pick REAL|OURS: sets cmd to that kubectl.
+pick() { if [ "$1" = REAL ]; then cmd=("${REAL[@]}"); else cmd=("${OURS[@]}"); fi; }
 # Both kubectls must answer alike: same stdout, same stderr, same exit code.
 same() {
   local what=$1; shift
@@ -86,7 +89,7 @@ same "exec without command" exec box
 same "exec old syntax" exec box ls
 same "exec environment" exec box -c side -- sh -c 'echo $HOSTNAME'
 for side in REAL OURS; do
-  eval "cmd=(\"\${$side[@]}\")"
+  pick "$side"
   got=$(printf 'line-one\nline-two\n' | timeout 30 "${cmd[@]}" exec -i box -c main -- head -2 2>&1)
   [ "$got" = $'line-one\nline-two' ] && pass "exec -i carries stdin ($side)" || fail "exec -i ($side): '$got'"
 done
@@ -94,7 +97,7 @@ done
 # A terminal: exec -it through a pseudo-terminal (script), the shell sees a tty and its
 # size, and its exit code comes back.
 for side in REAL OURS; do
-  eval "cmd=(\"\${$side[@]}\")"
+  pick "$side"
   # Typed once the shell is up, as a user would.
   got=$( (sleep 2; printf 'tty; stty size; exit 3\n') | timeout 30 script -qec "stty cols 91 rows 33; ${cmd[*]} exec -it box -c main -- sh" /dev/null 2>&1)
   rc=$?
@@ -106,7 +109,7 @@ done
 # ---- attach: a talker's shell reads what we type on its terminal (one talker per kubectl:
 # the real one ends the shell's stdin when its own input ends, and the shell then exits) ----
 for side in REAL OURS; do
-  eval "cmd=(\"\${$side[@]}\")"
+  pick "$side"
   got=$( (sleep 2; printf 'echo attached-%s\n' "$side"; sleep 2) | timeout 20 script -qec "${cmd[*]} attach -it talker-$(echo "$side" | tr A-Z a-z)" /dev/null 2>&1)
   [[ "$got" == *"attached-$side"* ]] && pass "attach -it reaches the container's shell ($side)" || fail "attach ($side): '$got'"
 done
@@ -117,7 +120,7 @@ echo "file-content" >"$WORK/src/file.txt"
 echo "deep-content" >"$WORK/src/sub/deep.txt"
 head -c 300000 /dev/urandom >"$WORK/src/sub/big.bin"
 for side in REAL OURS; do
-  eval "cmd=(\"\${$side[@]}\")"
+  pick "$side"
   lower=$(echo "$side" | tr A-Z a-z)
   timeout 60 "${cmd[@]}" cp "$WORK/src" "box:/tmp/in-$lower" -c main >"$WORK/cp.out" 2>&1 \
     && pass "cp a directory into the pod ($side)" || fail "cp into the pod ($side): $(cat "$WORK/cp.out")"
@@ -138,7 +141,7 @@ same "cp with two local paths" cp "$WORK/a" "$WORK/b"
 # ---- port-forward ----
 port=18080
 for side in REAL OURS; do
-  eval "cmd=(\"\${$side[@]}\")"
+  pick "$side"
   for target in pod/box svc/web; do
     port=$((port + 1))
     remote=8080; [ "$target" = svc/web ] && remote=80

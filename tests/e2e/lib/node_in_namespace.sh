@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # One `k3s server` with its embedded agent and real containerd, inside private mount and
 # network namespaces (unshare), so that containerd's /run/k3s, /var/lib/kubelet,
 # /var/log/pods, cni0, iptables and port 10250 belong to the test and it can run beside
@@ -32,7 +33,7 @@ enter_node_namespaces() {
   fi
   ip link set lo up
   local d
-  for d in /run/k3s /var/lib/kubelet /var/log/pods /var/lib/cni /etc/rancher; do
+  for d in /run/k3s /run/netns /var/lib/kubelet /var/log/pods /var/lib/cni /etc/rancher; do
     mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
   done
   KC=$WORK/kubeconfig
@@ -70,7 +71,8 @@ wait_for_node_ready() {
 # Processes started in this network namespace (containerd, shims, pods), by pid.
 kill_namespace_processes() {
   local pid
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+  for pid in /proc/[0-9]*; do
+    pid=${pid#/proc/}
     [ "$pid" = "$$" ] && continue
     [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$MY_NETNS" ] || continue
     case "$(cat "/proc/$pid/comm" 2>/dev/null)" in
