@@ -18,6 +18,7 @@ int cmd_ps(cri::Client& client, const Args& args);
 int cmd_inspect(cri::Client& client, const Args& args);
 int cmd_logs(cri::Client& client, const Args& args);
 int cmd_exec(cri::Client& client, const Args& args);
+int cmd_attach(cri::Client& client, const Args& args);
 int cmd_stop(cri::Client& client, const Args& args);
 int cmd_rm(cri::Client& client, const Args& args);
 int cmd_stats(cri::Client& client, const Args& args);

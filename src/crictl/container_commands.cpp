@@ -9,7 +9,10 @@
 #include "args.h"
 #include "commands.h"
 #include "cri/log.h"
+#include "http/client.h"
 #include "output.h"
+#include "streaming/remote_command.h"
+#include "streaming/terminal.h"
 
 namespace k3s::crictl {
 namespace {
@@ -184,6 +187,40 @@ int cmd_logs(cri::Client& client, const Args& args) {
   }
 }
 
+// Joins the local stdin/stdout/stderr (and terminal) to a runtime streaming URL
+// (http://host:port/exec/<token>); returns the command's exit code.
+int run_stream(const std::string& url, bool in, bool tty) {
+  auto scheme_end = url.find("://");
+  auto path_start = url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+  if (scheme_end == std::string::npos || path_start == std::string::npos)
+    throw std::runtime_error("the runtime returned a malformed streaming URL: " + url);
+  http::Client http(url.substr(0, path_start));
+  const std::string path = url.substr(path_start);
+  streaming::RemoteCommand stream([&](const http::Headers& headers) { return http.upgrade("GET", path, headers); });
+  std::unique_ptr<streaming::RawTerminal> terminal;
+  if (tty && streaming::is_terminal(STDIN_FILENO))
+    terminal = std::make_unique<streaming::RawTerminal>(STDIN_FILENO, [&](streaming::TerminalSize size) { stream.resize(size); });
+  streaming::RemoteCommandStreams streams;
+  streams.stdin_fd = in ? STDIN_FILENO : -1;
+  streams.out = [](std::string_view d) { std::cout.write(d.data(), static_cast<std::streamsize>(d.size())).flush(); };
+  if (!tty) streams.err = [](std::string_view d) { std::cerr.write(d.data(), static_cast<std::streamsize>(d.size())).flush(); };
+  int code = stream.run(streams);
+  terminal.reset();
+  return code;
+}
+
+int cmd_attach(cri::Client& client, const Args& args) {
+  ParsedArgs parsed(args, {{"stdin", 'i', false}, {"tty", 't', false}});
+  if (parsed.positional().size() != 1) throw UsageError("usage: crictl attach [-i] [-t] CONTAINER-ID");
+  cri::v1::AttachRequest request;
+  request.set_container_id(parsed.positional().front());
+  request.set_tty(parsed.has("tty"));
+  request.set_stdin(parsed.has("stdin"));
+  request.set_stdout(true);
+  request.set_stderr(!parsed.has("tty"));
+  return run_stream(client.attach_url(request), parsed.has("stdin"), parsed.has("tty"));
+}
+
 int cmd_exec(cri::Client& client, const Args& args) {
   ParsedArgs parsed(args,
                     {{"interactive", 'i', false}, {"tty", 't', false}, {"sync", 's', false}, {"timeout", 0, true}},
@@ -192,21 +229,14 @@ int cmd_exec(cri::Client& client, const Args& args) {
   std::string id = parsed.positional().front();
   Args cmd(parsed.positional().begin() + 1, parsed.positional().end());
   if (parsed.has("interactive") || parsed.has("tty")) {
-    // The interactive path needs the Kubernetes streaming protocol (websocket channel.k8s.io
-    // or SPDY) against the runtime's stream server, which this crictl does not speak yet.
-    auto url = client.exec_url([&] {
-      cri::v1::ExecRequest r;
-      r.set_container_id(id);
-      for (const auto& c : cmd) r.add_cmd(c);
-      r.set_tty(parsed.has("tty"));
-      r.set_stdin(parsed.has("interactive"));
-      r.set_stdout(true);
-      r.set_stderr(!parsed.has("tty"));
-      return r;
-    }());
-    std::cerr << "crictl: interactive exec (-i/-t) is not supported yet; the runtime's stream URL is " << url
-              << "\nrun without -i/-t to execute synchronously\n";
-    return 1;
+    cri::v1::ExecRequest request;
+    request.set_container_id(id);
+    for (const auto& c : cmd) request.add_cmd(c);
+    request.set_tty(parsed.has("tty"));
+    request.set_stdin(parsed.has("interactive"));
+    request.set_stdout(true);
+    request.set_stderr(!parsed.has("tty"));
+    return run_stream(client.exec_url(request), parsed.has("interactive"), parsed.has("tty"));
   }
   auto response = client.exec_sync(id, cmd, parsed.int_value("timeout", 0));
   std::cout << response.stdout() << std::flush;

@@ -26,6 +26,7 @@ const std::map<std::string, CommandInfo>& commands() {
       {"inspect", {cmd_inspect, "Display the status of one or more containers"}},
       {"logs", {cmd_logs, "Fetch the logs of a container (-f, --tail N, -t)"}},
       {"exec", {cmd_exec, "Run a command in a running container"}},
+      {"attach", {cmd_attach, "Attach to a running container"}},
       {"stop", {cmd_stop, "Stop one or more running containers"}},
       {"rm", {cmd_rm, "Remove one or more containers"}},
       {"stats", {cmd_stats, "List container(s) resource usage statistics"}},

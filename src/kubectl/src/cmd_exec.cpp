@@ -9,7 +9,7 @@
 #include "object/meta.h"
 #include "pods.h"
 #include "streaming/remote_command.h"
-#include "terminal.h"
+#include "streaming/terminal.h"
 
 namespace k3s::kubectl {
 namespace {
@@ -41,9 +41,9 @@ int run_stream(Session& session, const std::string& subresource, const StreamReq
   if (request.tty) query += "&tty=true";
   const std::string path = client::resource_path(client::resources::kPods, request.ns, request.pod, subresource) + query;
   streaming::RemoteCommand stream([&](const http::Headers& headers) { return session.api().raw_upgrade("GET", path, headers); });
-  std::unique_ptr<RawTerminal> terminal;
-  if (request.tty && is_terminal(STDIN_FILENO))
-    terminal = std::make_unique<RawTerminal>(STDIN_FILENO, [&stream](streaming::TerminalSize size) { stream.resize(size); });
+  std::unique_ptr<streaming::RawTerminal> terminal;
+  if (request.tty && streaming::is_terminal(STDIN_FILENO))
+    terminal = std::make_unique<streaming::RawTerminal>(STDIN_FILENO, [&stream](streaming::TerminalSize size) { stream.resize(size); });
   streaming::RemoteCommandStreams streams;
   streams.stdin_fd = request.in ? STDIN_FILENO : -1;
   streams.out = [](std::string_view data) { std::cout.write(data.data(), static_cast<std::streamsize>(data.size())).flush(); };
@@ -92,7 +92,7 @@ int run_exec(Session& session) {
   request.container = container_for(pod, f.str("container"), f.boolean("quiet") ? std::cout : std::cerr);
   request.in = f.boolean("stdin");
   request.tty = f.boolean("tty");
-  if (request.tty && (!request.in || !is_terminal(STDIN_FILENO))) {
+  if (request.tty && (!request.in || !streaming::is_terminal(STDIN_FILENO))) {
     if (!f.boolean("quiet")) std::cerr << kNoTty << "\n";
     request.tty = false;
   }
@@ -118,7 +118,7 @@ int run_attach(Session& session) {
     if (!container_tty) {
       if (!quiet) std::cerr << "error: Unable to use a TTY - container " << request.container << " did not allocate one\n";
       request.tty = false;
-    } else if (!request.in || !is_terminal(STDIN_FILENO)) {
+    } else if (!request.in || !streaming::is_terminal(STDIN_FILENO)) {
       if (!quiet) std::cerr << kNoTty << "\n";
       request.tty = false;
     }

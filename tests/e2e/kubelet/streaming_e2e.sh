@@ -106,6 +106,14 @@ for side in REAL OURS; do
   [ "$rc" = 3 ] && pass "exec -it exit code ($side)" || fail "exec -it exit code ($side): $rc"
 done
 
+# ---- crictl on the node: the same streams straight from the runtime ----
+CID=$(crictl ps --name main --label io.kubernetes.pod.name=box -q 2>/dev/null | head -1)
+got=$(echo "to-crictl" | timeout 30 "$K3S" crictl --runtime-endpoint unix:///run/k3s/containerd/containerd.sock exec -i "$CID" head -1 2>&1)
+[ "$got" = "to-crictl" ] && pass "crictl exec -i" || fail "crictl exec -i: '$got'"
+got=$( (sleep 2; printf 'tty; exit 4\n') | timeout 30 script -qec "$K3S crictl --runtime-endpoint unix:///run/k3s/containerd/containerd.sock exec -it $CID sh" /dev/null 2>&1)
+rc=$?
+[[ "$got" == *"/dev/pts/"* ]] && [ "$rc" = 4 ] && pass "crictl exec -it (terminal, exit code)" || fail "crictl exec -it: exit $rc '$got'"
+
 # ---- attach: a talker's shell reads what we type on its terminal (one talker per kubectl:
 # the real one ends the shell's stdin when its own input ends, and the shell then exits) ----
 for side in REAL OURS; do

@@ -1,4 +1,4 @@
-#include "terminal.h"
+#include "streaming/terminal.h"
 
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -8,14 +8,14 @@
 #include <chrono>
 #include <thread>
 
-namespace k3s::kubectl {
+namespace k3s::streaming {
 
 bool is_terminal(int fd) { return ::isatty(fd) == 1; }
 
-std::optional<streaming::TerminalSize> terminal_size(int fd) {
+std::optional<TerminalSize> terminal_size(int fd) {
   winsize ws{};
   if (::ioctl(fd, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0) return std::nullopt;
-  return streaming::TerminalSize{ws.ws_col, ws.ws_row};
+  return TerminalSize{ws.ws_col, ws.ws_row};
 }
 
 struct RawTerminal::Impl {
@@ -26,7 +26,7 @@ struct RawTerminal::Impl {
   std::thread watcher;
 };
 
-RawTerminal::RawTerminal(int fd, std::function<void(streaming::TerminalSize)> on_resize)
+RawTerminal::RawTerminal(int fd, std::function<void(TerminalSize)> on_resize)
     : impl_(std::make_unique<Impl>()) {
   impl_->fd = fd;
   if (::tcgetattr(fd, &impl_->saved) == 0) {
@@ -37,7 +37,7 @@ RawTerminal::RawTerminal(int fd, std::function<void(streaming::TerminalSize)> on
   // The size is polled: SIGWINCH goes to whichever thread does not block it, and threads of
   // the HTTP client exist before this one.
   impl_->watcher = std::thread([impl = impl_.get(), on_resize] {
-    std::optional<streaming::TerminalSize> last;
+    std::optional<TerminalSize> last;
     while (!impl->stopping) {
       auto size = terminal_size(impl->fd);
       if (size && (!last || size->width != last->width || size->height != last->height)) {
@@ -55,4 +55,4 @@ RawTerminal::~RawTerminal() {
   if (!impl_->restored) ::tcsetattr(impl_->fd, TCSANOW, &impl_->saved);
 }
 
-}  // namespace k3s::kubectl
+}  // namespace k3s::streaming
