@@ -35,6 +35,21 @@ TEST(KubeletArgs, RejectsMalformedValuesWithOneLine) {
   EXPECT_THROW(apply_kubelet_args(config), std::invalid_argument);
 }
 
+TEST(KubeletArgs, ImageGarbageCollectionSettings) {
+  KubeletConfig config;
+  config.extra_args = {"image-gc-high-threshold=90", "image-gc-low-threshold=70", "image-minimum-gc-age=0s"};
+  apply_kubelet_args(config);
+  EXPECT_EQ(config.image_gc_high_threshold, 90);
+  EXPECT_EQ(config.image_gc_low_threshold, 70);
+  EXPECT_EQ(config.image_minimum_gc_age, std::chrono::seconds(0));
+  KubeletConfig bad;
+  bad.extra_args = {"image-gc-high-threshold=101"};
+  EXPECT_THROW(apply_kubelet_args(bad), std::invalid_argument);
+  KubeletConfig inverted;
+  inverted.extra_args = {"image-gc-high-threshold=50", "image-gc-low-threshold=60"};
+  EXPECT_THROW(apply_kubelet_args(inverted), std::invalid_argument);
+}
+
 TEST(NodeTaints, ParsesK3sSyntax) {
   auto t = parse_taint("dedicated=gpu:NoSchedule");
   EXPECT_EQ(t["key"], "dedicated");

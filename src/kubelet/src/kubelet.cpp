@@ -17,6 +17,7 @@
 #include "cri/cri.h"
 #include "kubelet_server.h"
 #include "node_status.h"
+#include "image_gc.h"
 #include "pod_workers.h"
 
 namespace k3s::kubelet {
@@ -68,6 +69,7 @@ struct Kubelet::Impl {
   std::unique_ptr<KubeletServer> server;
   std::atomic<bool> network_ready{false};
   std::thread orphan_cleanup;
+  std::thread image_gc;
   std::atomic<bool> stopping{false};
 
   void on_pod_cidr(const std::string& cidr) {
@@ -137,6 +139,24 @@ void Kubelet::start() {
     }
     if (!s.stopping) s.workers->cleanup_orphans(s.pod_informer->indexer().list());
   });
+  s.image_gc = std::thread([this] {
+    auto& s = *impl_;
+    ImageGarbageCollector collector(*s.runtime,
+                                    {s.config.image_gc_high_threshold, s.config.image_gc_low_threshold,
+                                     s.config.image_minimum_gc_age},
+                                    s.config.pause_image);
+    auto next = std::chrono::steady_clock::now() + s.config.image_gc_period;
+    while (!s.stopping) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      if (std::chrono::steady_clock::now() < next) continue;
+      next = std::chrono::steady_clock::now() + s.config.image_gc_period;
+      try {
+        collector.collect();
+      } catch (const std::exception& e) {
+        spdlog::warn("kubelet: image garbage collection failed: {}", e.what());
+      }
+    }
+  });
   spdlog::info("kubelet: started for node {} (runtime {})", s.config.node_name, s.config.runtime_endpoint);
 }
 
@@ -145,6 +165,7 @@ void Kubelet::stop() {
   s.stopping = true;
   if (s.pod_informer) s.pod_informer->stop();
   if (s.orphan_cleanup.joinable()) s.orphan_cleanup.join();
+  if (s.image_gc.joinable()) s.image_gc.join();
   if (s.node_status) s.node_status->stop();
   if (s.workers) s.workers->stop();
   if (s.server) s.server->stop();

@@ -1,6 +1,7 @@
 // --kubelet-arg: the kubelet flags that matter to this kubelet; the rest are named and ignored.
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <stdexcept>
 
 #include "kubelet/kubelet.h"
@@ -22,7 +23,7 @@ std::vector<std::string> split_commas(const std::string& text) {
 }
 
 // Go duration subset: "10s", "1m", "500ms", "1m30s".
-std::chrono::seconds parse_duration(const std::string& flag, const std::string& text) {
+std::chrono::seconds parse_duration(const std::string& flag, const std::string& text, bool zero_allowed = false) {
   double total = 0;
   std::size_t i = 0;
   if (text.empty()) throw std::invalid_argument("invalid value \"\" for --kubelet-arg " + flag + ": empty duration");
@@ -43,7 +44,21 @@ std::chrono::seconds parse_duration(const std::string& flag, const std::string& 
     else if (unit == "ms") total += number / 1000;
     else throw std::invalid_argument("invalid value \"" + text + "\" for --kubelet-arg " + flag + ": unknown unit \"" + unit + "\"");
   }
+  if (zero_allowed && total == 0) return std::chrono::seconds(0);
   return std::chrono::seconds(static_cast<int64_t>(total < 1 ? 1 : total));
+}
+
+int parse_percent(const std::string& flag, const std::string& text) {
+  int value = -1;
+  try {
+    std::size_t used = 0;
+    value = std::stoi(text, &used);
+    if (used != text.size()) value = -1;
+  } catch (const std::exception&) {
+  }
+  if (value < 0 || value > 100)
+    throw std::invalid_argument("invalid value \"" + text + "\" for --kubelet-arg " + flag + ": expected a percentage from 0 to 100");
+  return value;
 }
 
 int parse_int(const std::string& flag, const std::string& text) {
@@ -81,8 +96,18 @@ void apply_kubelet_args(KubeletConfig& config) {
     else if (key == "port") config.port = parse_int(key, value);
     else if (key == "address") config.bind_address = value;
     else if (key == "pod-log-dir") config.pod_log_dir = value;
+    else if (key == "image-gc-high-threshold") config.image_gc_high_threshold = parse_percent(key, value);
+    else if (key == "image-gc-low-threshold") config.image_gc_low_threshold = parse_percent(key, value);
+    else if (key == "image-minimum-gc-age") config.image_minimum_gc_age = parse_duration(key, value, true);
     else spdlog::warn("kubelet: ignoring unsupported --kubelet-arg {}={}", key, value);
   }
+  if (config.image_gc_low_threshold > config.image_gc_high_threshold)
+    throw std::invalid_argument("invalid --kubelet-arg: image-gc-low-threshold (" +
+                                std::to_string(config.image_gc_low_threshold) +
+                                ") must not be greater than image-gc-high-threshold (" +
+                                std::to_string(config.image_gc_high_threshold) + ")");
+  if (const char* period = std::getenv("K3S_KUBELET_IMAGE_GC_PERIOD"); period && *period)
+    config.image_gc_period = parse_duration("K3S_KUBELET_IMAGE_GC_PERIOD", period);
 }
 
 }  // namespace k3s::kubelet

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "object/image_reference.h"
 #include "object/labels.h"
 #include "object/meta.h"
 #include "resources.h"
@@ -170,8 +171,7 @@ using PodInfoPtr = std::shared_ptr<const PodInfo>;
 PodInfoPtr parse_pod(const Json& pod);
 PodInfoPtr parse_pod(std::shared_ptr<const Json> pod);
 
-// "nginx" -> "docker.io/library/nginx:latest", as kube's image locality compares them.
-std::string normalize_image_name(const std::string& image);
+using object::normalize_image_name;
 
 // Parses a nodeSelectorTerm JSON ({matchExpressions, matchFields}).
 NodeSelectorTerm parse_node_selector_term(const Json& term);

@@ -47,6 +47,13 @@ struct KubeletConfig {
   std::vector<std::string> extra_args;
   // How long to wait for spec.podCIDR before pods run without a CNI config (host network only).
   std::chrono::seconds pod_cidr_wait{0};
+  // Image garbage collection (--kubelet-arg image-gc-high-threshold, image-gc-low-threshold,
+  // image-minimum-gc-age); a pass every image_gc_period (the kubelet's 5 minutes;
+  // K3S_KUBELET_IMAGE_GC_PERIOD overrides it).
+  int image_gc_high_threshold = 85;
+  int image_gc_low_threshold = 80;
+  std::chrono::seconds image_minimum_gc_age{120};
+  std::chrono::seconds image_gc_period{300};
 };
 
 // Applies --kubelet-arg entries (max-pods, node-status-update-frequency, root-dir,
