@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Pulling from a private registry configured by registries.yaml, with `k3s server`, its
+# embedded agent, real containerd and the real kubectl:
+#  - Debian's docker-registry serves on 127.0.0.1 with TLS (a CA made by openssl) and htpasswd
+#    (bcrypt) authentication; skopeo pushes the project's busybox test image to it as
+#    e2e/busybox:test;
+#  - registries.yaml mirrors a registry name that does not resolve (registry.example.test) to
+#    it and gives the mirror's CA and credentials; a pod of
+#    registry.example.test/e2e/busybox:test reaches Running, and the registry's log shows
+#    containerd fetching e2e/busybox as the htpasswd user;
+#  - the mirror also carries a rewrite (library/<name> -> e2e/<name>): it is written to
+#    containerd's hosts.toml, but Debian's containerd 1.6 does not apply rewrites (a feature
+#    of k3s's containerd build), so the agent must warn about it; the pod's image name is
+#    one the rewrite leaves alone.
+# Only the pause image is imported from disk, so the busybox image can only come from the
+# registry. Everything runs in private mount and network namespaces (as the kubelet e2e), so
+# the registry, containerd and the pods are this test's own and are killed at the end.
+set -uo pipefail
+K3S=${1:?k3s binary}
+KUBECTL=${2:?kubectl binary}
+IMAGES_DIR=${3:?directory with pause.tar and busybox.tar (scripts/build-images.sh)}
+PAUSE_BIN=${4:-}
+REPO=$(cd "$(dirname "$0")/../../.." && pwd)
+
+if [ -z "${K3S_REGISTRY_E2E_INNER:-}" ]; then
+  for tool in docker-registry skopeo openssl python3; do
+    command -v "$tool" >/dev/null || { echo "FAIL: $tool missing (scripts/deps.sh test)"; exit 1; }
+  done
+  if [ ! -s "$IMAGES_DIR/busybox.tar" ] || [ ! -s "$IMAGES_DIR/pause.tar" ]; then
+    PAUSE_BIN=$PAUSE_BIN "$REPO/scripts/build-images.sh" "$IMAGES_DIR" >/dev/null || { echo "FAIL: build-images"; exit 1; }
+  fi
+  WORK=$(mktemp -d /tmp/k3s-e2e-registry.XXXXXX)
+  K3S_REGISTRY_E2E_INNER=1 WORK=$WORK unshare --mount --net --propagation private bash "$0" "$@"
+  rc=$?
+  [ -n "${KEEP_WORK:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
+  exit $rc
+fi
+
+# ---- inside the namespaces ----
+ip link set lo up
+for d in /run/k3s /var/lib/kubelet /var/log/pods /var/lib/cni /etc/rancher; do
+  mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
+done
+KC=$WORK/kubeconfig
+DATA=$WORK/data
+NODE=registry-e2e
+PORT=6443
+RPORT=5443
+REG_USER=e2e
+REG_PASS=e2e-registry-secret
+SERVER_PID=""
+REGISTRY_PID=""
+failures=0
+MY_NETNS=$(readlink /proc/self/ns/net)
+
+crictl() { "$K3S" crictl --runtime-endpoint unix:///run/k3s/containerd/containerd.sock "$@"; }
+# Processes started in this network namespace (containerd, shims, pods, the registry), by pid.
+kill_namespace_processes() {
+  local pid
+  for pid in /proc/[0-9]*; do
+    pid=${pid#/proc/}
+    [ "$pid" = "$$" ] && continue
+    [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$MY_NETNS" ] || continue
+    case "$(cat "/proc/$pid/comm" 2>/dev/null)" in
+      containerd*|pause|sleep|sh|k3s|docker-registry) kill -9 "$pid" 2>/dev/null ;;
+    esac
+  done
+}
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    for id in $(crictl pods -q 2>/dev/null); do crictl stopp "$id" >/dev/null 2>&1; crictl rmp "$id" >/dev/null 2>&1; done
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    wait "$SERVER_PID" 2>/dev/null
+  fi
+  [ -n "$REGISTRY_PID" ] && { kill -TERM "$REGISTRY_PID" 2>/dev/null; wait "$REGISTRY_PID" 2>/dev/null; }
+  kill_namespace_processes
+  if [ "$failures" -ne 0 ]; then
+    echo "--- server log (tail)"; tail -40 "$WORK/log"
+    echo "--- containerd log (tail)"; tail -20 "$DATA/agent/containerd/containerd.log" 2>/dev/null
+    echo "--- registry log (tail)"; tail -20 "$WORK/registry.log"
+  fi
+}
+trap cleanup EXIT
+# shellcheck source=../lib/checks.sh
+source "$(dirname "$0")/../lib/checks.sh"
+k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
+
+# ---- the registry: TLS from its own CA, bcrypt htpasswd ----
+mkdir -p "$WORK/certs" "$WORK/registry"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/certs/ca.key" -out "$WORK/certs/ca.crt" -days 2 \
+  -subj "/CN=e2e-registry-ca" -addext basicConstraints=critical,CA:TRUE 2>/dev/null || { fail "openssl CA"; exit 1; }
+openssl req -newkey rsa:2048 -nodes -keyout "$WORK/certs/registry.key" -out "$WORK/certs/registry.csr" \
+  -subj "/CN=127.0.0.1" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$WORK/certs/ext"
+openssl x509 -req -in "$WORK/certs/registry.csr" -CA "$WORK/certs/ca.crt" -CAkey "$WORK/certs/ca.key" \
+  -CAcreateserial -days 2 -extfile "$WORK/certs/ext" -out "$WORK/certs/registry.crt" 2>/dev/null ||
+  { fail "openssl registry cert"; exit 1; }
+# Debian's libxcrypt makes bcrypt hashes ($2b$), the only htpasswd format the registry takes.
+hash=$(python3 -W ignore -c 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))' "$REG_PASS")
+[[ $hash == \$2* ]] || { fail "no bcrypt from python3 crypt: $hash"; exit 1; }
+echo "$REG_USER:$hash" >"$WORK/htpasswd"
+cat >"$WORK/registry.yml" <<YAML
+version: 0.1
+log:
+  level: info
+storage:
+  filesystem:
+    rootdirectory: $WORK/registry
+http:
+  addr: 127.0.0.1:$RPORT
+  tls:
+    certificate: $WORK/certs/registry.crt
+    key: $WORK/certs/registry.key
+auth:
+  htpasswd:
+    realm: e2e
+    path: $WORK/htpasswd
+YAML
+docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 &
+REGISTRY_PID=$!
+wait_for "registry answers over TLS and asks for credentials" 30 "401" \
+  curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/certs/ca.crt" "https://127.0.0.1:$RPORT/v2/"
+wait_for "registry accepts the htpasswd credentials" 10 "200" \
+  curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/certs/ca.crt" -u "$REG_USER:$REG_PASS" "https://127.0.0.1:$RPORT/v2/"
+mkdir -p "$WORK/skopeo-certs"
+cp "$WORK/certs/ca.crt" "$WORK/skopeo-certs/ca.crt"
+if skopeo copy --quiet --dest-cert-dir "$WORK/skopeo-certs" --dest-creds "$REG_USER:$REG_PASS" \
+  "docker-archive:$IMAGES_DIR/busybox.tar" "docker://127.0.0.1:$RPORT/e2e/busybox:test" >"$WORK/skopeo.log" 2>&1; then
+  pass "skopeo pushed the busybox test image as e2e/busybox:test"
+else
+  fail "skopeo push: $(tail -3 "$WORK/skopeo.log")"; exit 1
+fi
+pushed_lines=$(wc -l <"$WORK/registry.log")
+
+# ---- registries.yaml: a mirror with a rewrite, the mirror's CA and credentials ----
+cat >"$WORK/registries.yaml" <<YAML
+mirrors:
+  registry.example.test:
+    endpoint:
+      - "https://127.0.0.1:$RPORT"
+    rewrite:
+      "^library/(.*)": "e2e/\$1"
+configs:
+  "127.0.0.1:$RPORT":
+    auth:
+      username: $REG_USER
+      password: $REG_PASS
+    tls:
+      ca_file: $WORK/certs/ca.crt
+YAML
+
+mkdir -p "$DATA/agent/images"
+cp "$IMAGES_DIR/pause.tar" "$DATA/agent/images/"
+"$K3S" server --data-dir "$DATA" --https-listen-port "$PORT" --bind-address 127.0.0.1 \
+  --write-kubeconfig "$KC" --node-name "$NODE" --private-registry "$WORK/registries.yaml" >>"$WORK/log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 600); do
+  [ -s "$KC" ] && k get ns >/dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { fail "server exited early"; exit 1; }
+  sleep 0.2
+done
+wait_for "node registered" 60 "$NODE" k get node "$NODE" -o jsonpath='{.metadata.name}'
+for _ in $(seq 1 20); do
+  [ -n "$(k get node "$NODE" -o jsonpath='{.spec.podCIDR}' 2>/dev/null)" ] && break
+  sleep 0.5
+done
+if [ -z "$(k get node "$NODE" -o jsonpath='{.spec.podCIDR}')" ]; then
+  echo "note: no podCIDR from a controller; assigning 10.42.0.0/24"
+  k patch node "$NODE" --type=merge -p '{"spec":{"podCIDR":"10.42.0.0/24","podCIDRs":["10.42.0.0/24"]}}' >/dev/null
+fi
+wait_for "node Ready" 120 "True" k get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'
+HOSTS_TOML=$DATA/agent/etc/containerd/certs.d/registry.example.test/hosts.toml
+grep -q "127.0.0.1:$RPORT" "$HOSTS_TOML" 2>/dev/null && pass "containerd hosts.toml for the mirrored name written" ||
+  fail "no hosts.toml at $HOSTS_TOML"
+grep -q 'rewrite' "$HOSTS_TOML" 2>/dev/null && pass "the mirror's rewrite is in hosts.toml" || fail "no rewrite in hosts.toml"
+grep -q 'the rewrite rules of mirror registry.example.test are not applied by containerd' "$WORK/log" &&
+  pass "the agent warns that this containerd ignores rewrites" || fail "no warning about unapplied rewrites"
+crictl images -q 2>/dev/null | wc -l | grep -qx 1 && pass "only the pause image is present before the pod" ||
+  fail "unexpected images before the pod: $(crictl images 2>&1)"
+
+# ---- a pod whose image only the private registry has, under another name ----
+k apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: from-registry}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: registry.example.test/e2e/busybox:test
+    command: ["sh", "-c", "echo pulled-from-mirror; exec sleep 3600"]
+YAML
+wait_for "pod of the mirrored registry name reaches Running" 180 "Running" \
+  k get pod from-registry -o jsonpath='{.status.phase}'
+wait_for "the container runs the pulled image" 30 "registry.example.test/e2e/busybox:test" \
+  k get pod from-registry -o jsonpath='{.status.containerStatuses[0].image}'
+tail -n +"$((pushed_lines + 1))" "$WORK/registry.log" >"$WORK/registry-pull.log"
+grep -q '"GET /v2/e2e/busybox/manifests/[^ ]* HTTP/1.1" 200 .*"containerd/' "$WORK/registry-pull.log" &&
+  pass "the registry log shows containerd fetching the e2e/busybox manifest" ||
+  fail "no containerd manifest fetch of e2e/busybox in the registry log"
+# The registry logs "authorized request" only for valid htpasswd credentials.
+grep -q 'msg="authorized request".*http.request.uri="/v2/e2e/busybox/blobs/.*useragent="containerd/' "$WORK/registry-pull.log" &&
+  pass "containerd fetched the layers with the htpasswd credentials" || fail "no authorized blob fetch in the registry log"
+k logs from-registry 2>/dev/null | grep -q pulled-from-mirror && pass "container output" || fail "no container output"
+
+k delete pod from-registry --grace-period=0 --force >/dev/null 2>&1
+[ "$failures" -eq 0 ] && echo "PASS" || { echo "$failures failure(s)"; exit 1; }
