@@ -13,14 +13,15 @@ namespace k3s::agent {
 
 namespace {
 
-// Registry rewrites in hosts.toml are a feature of k3s's containerd build; a stock containerd
-// reads the file but pulls by the unrewritten name, so say so instead of failing silently.
+// Registry rewrites in hosts.toml are a feature of k3s's containerd build (but for prefix-only
+// ones, written as the endpoint's path); a stock containerd reads the file but pulls by the
+// unrewritten name, so say so instead of failing silently.
 void warn_unsupported_rewrites(const std::string& registries_file, const std::string& runtime_endpoint) {
   if (registries_file.empty()) return;
   std::vector<std::string> rewritten;
   try {
     for (const auto& [host, mirror] : load_registries(registries_file).mirrors)
-      if (!mirror.rewrites.empty()) rewritten.push_back(host);
+      if (!mirror.rewrites.empty() && rewrite_path_prefix(mirror).empty()) rewritten.push_back(host);
   } catch (const std::exception&) {
     return;  // the config writer already reported it
   }

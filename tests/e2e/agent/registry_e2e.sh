@@ -5,13 +5,11 @@
 #    (bcrypt) authentication; skopeo pushes the project's busybox test image to it as
 #    e2e/busybox:test;
 #  - registries.yaml mirrors a registry name that does not resolve (registry.example.test) to
-#    it and gives the mirror's CA and credentials; a pod of
-#    registry.example.test/e2e/busybox:test reaches Running, and the registry's log shows
-#    containerd fetching e2e/busybox as the htpasswd user;
-#  - the mirror also carries a rewrite (library/<name> -> e2e/<name>): it is written to
-#    containerd's hosts.toml, but Debian's containerd 1.6 does not apply rewrites (a feature
-#    of k3s's containerd build), so the agent must warn about it; the pod's image name is
-#    one the rewrite leaves alone.
+#    it with the rewrite "^(.*)$" -> "e2e/$1" and gives the mirror's CA and credentials; a pod
+#    of registry.example.test/busybox:test reaches Running, and the registry's log shows
+#    containerd fetching e2e/busybox (the rewritten name) with the htpasswd credentials;
+#  - a second mirror's rewrite that is not a plain prefix (library/<name> -> e2e/<name>) is
+#    one Debian's containerd 1.6 cannot apply (k3s's containerd build can): the agent warns.
 # Only the pause image is imported from disk, so the busybox image can only come from the
 # registry. Everything runs in private mount and network namespaces (as the kubelet e2e), so
 # the registry, containerd and the pods are this test's own and are killed at the end.
@@ -139,6 +137,11 @@ mirrors:
     endpoint:
       - "https://127.0.0.1:$RPORT"
     rewrite:
+      "^(.*)$": "e2e/\$1"
+  other.example.test:
+    endpoint:
+      - "https://127.0.0.1:$RPORT"
+    rewrite:
       "^library/(.*)": "e2e/\$1"
 configs:
   "127.0.0.1:$RPORT":
@@ -172,9 +175,12 @@ wait_for "node Ready" 120 "True" k get node "$NODE" -o jsonpath='{.status.condit
 HOSTS_TOML=$DATA/agent/etc/containerd/certs.d/registry.example.test/hosts.toml
 grep -q "127.0.0.1:$RPORT" "$HOSTS_TOML" 2>/dev/null && pass "containerd hosts.toml for the mirrored name written" ||
   fail "no hosts.toml at $HOSTS_TOML"
-grep -q 'rewrite' "$HOSTS_TOML" 2>/dev/null && pass "the mirror's rewrite is in hosts.toml" || fail "no rewrite in hosts.toml"
-grep -q 'the rewrite rules of mirror registry.example.test are not applied by containerd' "$WORK/log" &&
-  pass "the agent warns that this containerd ignores rewrites" || fail "no warning about unapplied rewrites"
+grep -q "host.\"https://127.0.0.1:$RPORT/v2/e2e\"" "$HOSTS_TOML" && grep -q 'override_path = true' "$HOSTS_TOML" &&
+  pass "the prefix rewrite is the mirror's API path in hosts.toml" || fail "hosts.toml: $(cat "$HOSTS_TOML")"
+grep -q 'the rewrite rules of mirror other.example.test are not applied by containerd' "$WORK/log" &&
+  pass "the agent warns about the rewrite this containerd cannot apply" || fail "no warning about unapplied rewrites"
+grep -q 'mirror registry.example.test are not applied' "$WORK/log" && fail "warned about the applied prefix rewrite" ||
+  pass "no warning for the prefix rewrite"
 crictl images -q 2>/dev/null | wc -l | grep -qx 1 && pass "only the pause image is present before the pod" ||
   fail "unexpected images before the pod: $(crictl images 2>&1)"
 
@@ -187,16 +193,16 @@ spec:
   terminationGracePeriodSeconds: 1
   containers:
   - name: main
-    image: registry.example.test/e2e/busybox:test
+    image: registry.example.test/busybox:test
     command: ["sh", "-c", "echo pulled-from-mirror; exec sleep 3600"]
 YAML
-wait_for "pod of the mirrored registry name reaches Running" 180 "Running" \
+wait_for "pod of the mirrored, rewritten image reaches Running" 180 "Running" \
   k get pod from-registry -o jsonpath='{.status.phase}'
-wait_for "the container runs the pulled image" 30 "registry.example.test/e2e/busybox:test" \
+wait_for "the container runs the pulled image" 30 "registry.example.test/busybox:test" \
   k get pod from-registry -o jsonpath='{.status.containerStatuses[0].image}'
 tail -n +"$((pushed_lines + 1))" "$WORK/registry.log" >"$WORK/registry-pull.log"
 grep -q '"GET /v2/e2e/busybox/manifests/[^ ]* HTTP/1.1" 200 .*"containerd/' "$WORK/registry-pull.log" &&
-  pass "the registry log shows containerd fetching the e2e/busybox manifest" ||
+  pass "the registry log shows containerd fetching the e2e/busybox manifest (the rewritten name)" ||
   fail "no containerd manifest fetch of e2e/busybox in the registry log"
 # The registry logs "authorized request" only for valid htpasswd credentials.
 grep -q 'msg="authorized request".*http.request.uri="/v2/e2e/busybox/blobs/.*useragent="containerd/' "$WORK/registry-pull.log" &&
