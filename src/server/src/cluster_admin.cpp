@@ -44,6 +44,8 @@ http::Response rotate_token(const ClusterAdminOptions& options, const http::Requ
   if (!parse_token(given, parsed))
     return text(400, "the new token is malformed (expected K10<ca-sha256>::<user>:<password> or a bare password "
                      "without whitespace)");
+  if (!parsed.username.empty() && parsed.username != "server")
+    return text(400, "the new token names user \"" + parsed.username + "\"; a server token is for user \"server\"");
   const std::string ca_file = (fs::path(options.tls_dir) / "server-ca.crt").string();
   const std::string ca_hash = pki::sha256_file_hex(ca_file);
   if (!parsed.ca_hash.empty() && parsed.ca_hash != ca_hash)
