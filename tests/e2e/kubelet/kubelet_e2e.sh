@@ -199,8 +199,9 @@ openssl verify -CAfile "$ROT/client-ca.crt" "$DATA/agent/client-kubelet.crt" >/d
   pass "the kubelet's client and serving certificates come from the new CAs" || fail "kubelet certificates not re-issued"
 k run after-rotation --image=k3s.local/busybox:test --restart=Never -- sh -c 'echo rotated-ok; exec sleep 3600' >/dev/null
 wait_for "a pod runs after the CA rotation" 120 "Running" k get pod after-rotation -o jsonpath='{.status.phase}'
-# The kubelet API at 127.0.0.1 (its serving certificate names no address of this namespace's
-# bridge) with the new server CA and the API server's new kubelet client certificate.
+# And directly, with the new server CA and the API server's new kubelet client certificate.
+wait_for "pod logs through the API server (kubelet serving certificate from the new CA)" 30 "rotated-ok" \
+  k logs after-rotation
 wait_for "the kubelet API with the new CAs" 30 "rotated-ok" \
   curl -sS --cacert "$TLS/server-ca.crt" --cert "$TLS/client-kube-apiserver.crt" --key "$TLS/client-kube-apiserver.key" \
   https://127.0.0.1:10250/containerLogs/default/after-rotation/after-rotation
