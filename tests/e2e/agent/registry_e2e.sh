@@ -11,77 +11,30 @@
 #  - a second mirror's rewrite that is not a plain prefix (library/<name> -> e2e/<name>) is
 #    one Debian's containerd 1.6 cannot apply (k3s's containerd build can): the agent warns.
 # Only the pause image is imported from disk, so the busybox image can only come from the
-# registry. Everything runs in private mount and network namespaces (as the kubelet e2e), so
-# the registry, containerd and the pods are this test's own and are killed at the end.
+# registry. Everything runs in private mount and network namespaces (node_in_namespace.sh, as
+# the kubelet e2e), so the registry, containerd and the pods are this test's own and are
+# killed at the end.
 set -uo pipefail
-K3S=${1:?k3s binary}
-KUBECTL=${2:?kubectl binary}
-IMAGES_DIR=${3:?directory with pause.tar and busybox.tar (scripts/build-images.sh)}
-PAUSE_BIN=${4:-}
-REPO=$(cd "$(dirname "$0")/../../.." && pwd)
-
-if [ -z "${K3S_REGISTRY_E2E_INNER:-}" ]; then
-  for tool in docker-registry skopeo openssl python3; do
-    command -v "$tool" >/dev/null || { echo "FAIL: $tool missing (scripts/deps.sh test)"; exit 1; }
-  done
-  if [ ! -s "$IMAGES_DIR/busybox.tar" ] || [ ! -s "$IMAGES_DIR/pause.tar" ]; then
-    PAUSE_BIN=$PAUSE_BIN "$REPO/scripts/build-images.sh" "$IMAGES_DIR" >/dev/null || { echo "FAIL: build-images"; exit 1; }
-  fi
-  WORK=$(mktemp -d /tmp/k3s-e2e-registry.XXXXXX)
-  K3S_REGISTRY_E2E_INNER=1 WORK=$WORK unshare --mount --net --propagation private bash "$0" "$@"
-  rc=$?
-  [ -n "${KEEP_WORK:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
-  exit $rc
-fi
-
-# ---- inside the namespaces ----
-ip link set lo up
-for d in /run/k3s /var/lib/kubelet /var/log/pods /var/lib/cni /etc/rancher; do
-  mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
-done
-KC=$WORK/kubeconfig
-DATA=$WORK/data
 NODE=registry-e2e
-PORT=6443
+for tool in docker-registry skopeo openssl python3; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool missing (scripts/deps.sh test)"; exit 1; }
+done
+# shellcheck source=../lib/node_in_namespace.sh
+source "$(dirname "$0")/../lib/node_in_namespace.sh"
+enter_node_namespaces "$0" "$@"
+# The pause image only: the busybox image must come from the registry.
+rm -f "$DATA/agent/images/k3s-airgap-images-amd64.tar"
+cp "$IMAGES_DIR/pause.tar" "$DATA/agent/images/"
 RPORT=5443
 REG_USER=e2e
 REG_PASS=e2e-registry-secret
-SERVER_PID=""
 REGISTRY_PID=""
-failures=0
-MY_NETNS=$(readlink /proc/self/ns/net)
-
-crictl() { "$K3S" crictl --runtime-endpoint unix:///run/k3s/containerd/containerd.sock "$@"; }
-# Processes started in this network namespace (containerd, shims, pods, the registry), by pid.
-kill_namespace_processes() {
-  local pid
-  for pid in /proc/[0-9]*; do
-    pid=${pid#/proc/}
-    [ "$pid" = "$$" ] && continue
-    [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$MY_NETNS" ] || continue
-    case "$(cat "/proc/$pid/comm" 2>/dev/null)" in
-      containerd*|pause|sleep|sh|k3s|docker-registry) kill -9 "$pid" 2>/dev/null ;;
-    esac
-  done
-}
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    for id in $(crictl pods -q 2>/dev/null); do crictl stopp "$id" >/dev/null 2>&1; crictl rmp "$id" >/dev/null 2>&1; done
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-  fi
+stop_registry_node_and_report() {
   [ -n "$REGISTRY_PID" ] && { kill -TERM "$REGISTRY_PID" 2>/dev/null; wait "$REGISTRY_PID" 2>/dev/null; }
-  kill_namespace_processes
-  if [ "$failures" -ne 0 ]; then
-    echo "--- server log (tail)"; tail -40 "$WORK/log"
-    echo "--- containerd log (tail)"; tail -20 "$DATA/agent/containerd/containerd.log" 2>/dev/null
-    echo "--- registry log (tail)"; tail -20 "$WORK/registry.log"
-  fi
+  [ "${failures:-0}" -ne 0 ] && { echo "--- registry log (tail)"; tail -20 "$WORK/registry.log"; }
+  stop_node_and_report
 }
-trap cleanup EXIT
-# shellcheck source=../lib/checks.sh
-source "$(dirname "$0")/../lib/checks.sh"
-k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
+trap stop_registry_node_and_report EXIT
 
 # ---- the registry: TLS from its own CA, bcrypt htpasswd ----
 mkdir -p "$WORK/certs" "$WORK/registry"
@@ -152,26 +105,8 @@ configs:
       ca_file: $WORK/certs/ca.crt
 YAML
 
-mkdir -p "$DATA/agent/images"
-cp "$IMAGES_DIR/pause.tar" "$DATA/agent/images/"
-"$K3S" server --data-dir "$DATA" --https-listen-port "$PORT" --bind-address 127.0.0.1 \
-  --write-kubeconfig "$KC" --node-name "$NODE" --private-registry "$WORK/registries.yaml" >>"$WORK/log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 600); do
-  [ -s "$KC" ] && k get ns >/dev/null 2>&1 && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { fail "server exited early"; exit 1; }
-  sleep 0.2
-done
-wait_for "node registered" 60 "$NODE" k get node "$NODE" -o jsonpath='{.metadata.name}'
-for _ in $(seq 1 20); do
-  [ -n "$(k get node "$NODE" -o jsonpath='{.spec.podCIDR}' 2>/dev/null)" ] && break
-  sleep 0.5
-done
-if [ -z "$(k get node "$NODE" -o jsonpath='{.spec.podCIDR}')" ]; then
-  echo "note: no podCIDR from a controller; assigning 10.42.0.0/24"
-  k patch node "$NODE" --type=merge -p '{"spec":{"podCIDR":"10.42.0.0/24","podCIDRs":["10.42.0.0/24"]}}' >/dev/null
-fi
-wait_for "node Ready" 120 "True" k get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'
+start_node_server --private-registry "$WORK/registries.yaml"
+wait_for_node_ready
 HOSTS_TOML=$DATA/agent/etc/containerd/certs.d/registry.example.test/hosts.toml
 grep -q "127.0.0.1:$RPORT" "$HOSTS_TOML" 2>/dev/null && pass "containerd hosts.toml for the mirrored name written" ||
   fail "no hosts.toml at $HOSTS_TOML"
