@@ -52,7 +52,7 @@ std::string Supervisor::authenticated_user(const http::Request& request, std::st
   std::string user = decoded.substr(0, colon), password = decoded.substr(colon + 1);
   std::string server_password, agent_password;
   {
-    std::lock_guard lock(join_mu_);
+    std::lock_guard lock(mu_);
     server_password = options_.server_password;
     agent_password = options_.agent_password;
   }
@@ -72,24 +72,24 @@ std::string Supervisor::authenticated_user(const http::Request& request, std::st
 }
 
 void Supervisor::enable_server_admin(ServerAdminHandler handler) {
-  std::lock_guard lock(join_mu_);
+  std::lock_guard lock(mu_);
   server_admin_ = std::move(handler);
 }
 
 void Supervisor::replace_server_password(const std::string& old_password, const std::string& new_password) {
-  std::lock_guard lock(join_mu_);
+  std::lock_guard lock(mu_);
   if (options_.agent_password == old_password) options_.agent_password = new_password;
   options_.server_password = new_password;
 }
 
 void Supervisor::enable_node_join(NodeJoinOptions options) {
   auto join = std::make_shared<NodeJoin>(std::move(options));
-  std::lock_guard lock(join_mu_);
+  std::lock_guard lock(mu_);
   node_join_ = std::move(join);
 }
 
 std::shared_ptr<NodeJoin> Supervisor::node_join() const {
-  std::lock_guard lock(join_mu_);
+  std::lock_guard lock(mu_);
   return node_join_;
 }
 
@@ -130,7 +130,7 @@ std::optional<http::Response> Supervisor::handle(const http::Request& request) c
   if (user == "server") {
     ServerAdminHandler admin;
     {
-      std::lock_guard lock(join_mu_);
+      std::lock_guard lock(mu_);
       admin = server_admin_;
     }
     if (admin)

@@ -51,8 +51,8 @@ class Supervisor {
   std::string authenticated_user(const http::Request& request, std::string* password) const;
   std::shared_ptr<NodeJoin> node_join() const;
   std::optional<http::Response> connect_tunnel(const http::Request& request) const;
-  SupervisorOptions options_;  // passwords guarded by join_mu_
-  mutable std::mutex join_mu_;
+  SupervisorOptions options_;  // the passwords change on token rotation: guarded by mu_
+  mutable std::mutex mu_;
   std::shared_ptr<NodeJoin> node_join_;
   ServerAdminHandler server_admin_;
 };
