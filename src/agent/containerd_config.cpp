@@ -54,6 +54,17 @@ std::string default_server(const std::string& host) {
   return "https://" + host;
 }
 
+// An endpoint's registry API root as containerd derives it without override_path:
+// "https://h" and "https://h/" -> "https://h/v2", "https://h/x" -> "https://h/x/v2".
+std::string api_root(std::string url) {
+  const auto authority = url.find("://") == std::string::npos ? 0 : url.find("://") + 3;
+  while (url.size() > authority && url.back() == '/') url.pop_back();
+  const auto path_start = url.find('/', authority);
+  const std::string path = path_start == std::string::npos ? std::string() : url.substr(path_start);
+  if (!path.ends_with("/v2")) url += "/v2";
+  return url;
+}
+
 // certs.d/<dir> for a registry host; "*" (k3s's catch-all mirror) is containerd's "_default".
 std::string hosts_dir_name(const std::string& host) { return host == "*" ? "_default" : host; }
 
@@ -157,18 +168,22 @@ std::string render_registry_hosts(const std::string& host, const Registries& reg
   if (own_it != registries.configs.end()) append_tls(out, "", own_it->second.tls);
   if (mirror_it == registries.mirrors.end()) return out.str();
   const auto& mirror = mirror_it->second;
+  const std::string prefix = rewrite_path_prefix(mirror);
   for (const auto& endpoint : mirror.endpoints) {
     auto url = endpoint_url(endpoint);
     // Listing the registry itself as an endpoint means "fall back to upstream", which the
     // server line above already does, unless it carries rewrites.
     if (host != "*" && url_host(url) == host && mirror.rewrites.empty()) continue;
-    out << "\n[host." << toml_string(url) << "]\n"
+    // The prefix-only rewrite as the mirror's API root: <endpoint>/v2/<prefix>/<repository>.
+    const std::string host_url = prefix.empty() ? url : api_root(url) + "/" + prefix;
+    out << "\n[host." << toml_string(host_url) << "]\n"
         << "  capabilities = [\"pull\", \"resolve\"]\n";
+    if (!prefix.empty()) out << "  override_path = true\n";
     // A mirror's TLS settings are those registries.yaml gives for the mirror's own host.
     auto tls_it = registries.configs.find(url_host(url));
     if (tls_it != registries.configs.end()) append_tls(out, "  ", tls_it->second.tls);
-    // Rewrites are a k3s containerd extension; stock containerd ignores the table.
-    if (!mirror.rewrites.empty()) {
+    // Other rewrites are a k3s containerd extension; stock containerd ignores the table.
+    if (!mirror.rewrites.empty() && prefix.empty()) {
       out << "  [host." << toml_string(url) << ".rewrite]\n";
       for (const auto& [pattern, replacement] : mirror.rewrites) {
         out << "    " << toml_string(pattern) << " = " << toml_string(replacement) << "\n";

@@ -6,7 +6,40 @@
 #include <fstream>
 #include <spdlog/spdlog.h>
 
+#include "agent/registries.h"
+#include "cri/cri.h"
+
 namespace k3s::agent {
+
+namespace {
+
+// Registry rewrites in hosts.toml are a feature of k3s's containerd build (but for prefix-only
+// ones, written as the endpoint's path); a stock containerd reads the file but pulls by the
+// unrewritten name, so say so instead of failing silently.
+void warn_unsupported_rewrites(const std::string& registries_file, const std::string& runtime_endpoint) {
+  if (registries_file.empty()) return;
+  std::vector<std::string> rewritten;
+  try {
+    for (const auto& [host, mirror] : load_registries(registries_file).mirrors)
+      if (!mirror.rewrites.empty() && rewrite_path_prefix(mirror).empty()) rewritten.push_back(host);
+  } catch (const std::exception&) {
+    return;  // the config writer already reported it
+  }
+  if (rewritten.empty()) return;
+  std::string version;
+  try {
+    version = cri::Client(runtime_endpoint).version(std::chrono::seconds(5)).runtime_version();
+  } catch (const std::exception&) {
+    return;
+  }
+  if (version.find("k3s") != std::string::npos) return;
+  for (const auto& host : rewritten)
+    spdlog::warn("agent: {}: the rewrite rules of mirror {} are not applied by containerd {} (registry rewrites "
+                 "need k3s's containerd build); images are pulled from the mirror by their unrewritten names",
+                 registries_file, host, version);
+}
+
+}  // namespace
 
 Node::Node(NodeOptions options) : options_(std::move(options)) {}
 
@@ -18,6 +51,7 @@ void Node::start() {
   runtime_ = start_container_runtime(options_.containerd, options_.container_runtime_endpoint,
                                      options_.runtime_ready_timeout);
   spdlog::info("agent: container runtime at {}", runtime_.endpoint);
+  warn_unsupported_rewrites(options_.containerd.private_registry, runtime_.endpoint);
   if (runtime_.supervisor) {
     // Images first, so pods of an air-gapped node find the pause image at once.
     importer_ = std::make_unique<AirgapImageImporter>(paths.images_dir, paths.socket, options_.containerd.snapshotter);

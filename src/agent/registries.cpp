@@ -2,7 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -128,6 +130,25 @@ Registries parse_registries(const std::string& yaml_text, const std::string& sou
     }
   }
   return registries;
+}
+
+std::string rewrite_path_prefix(const RegistryMirror& mirror) {
+  if (mirror.rewrites.size() != 1) return {};
+  const auto& [pattern, replacement] = mirror.rewrites.front();
+  static const char* const kEverything[] = {"^(.*)$", "^(.*)", "(.*)", "^(.+)$", "^(.+)", "(.+)"};
+  if (std::find(std::begin(kEverything), std::end(kEverything), pattern) == std::end(kEverything)) return {};
+  std::string prefix;
+  for (const std::string suffix : {"$1", "${1}"}) {
+    if (replacement.size() > suffix.size() && replacement.ends_with(suffix))
+      prefix = replacement.substr(0, replacement.size() - suffix.size());
+  }
+  // Repository path components only: lower-case letters, digits, separators.
+  if (prefix.size() < 2 || prefix.back() != '/' || prefix.front() == '/') return {};
+  for (char c : prefix)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '/')) return {};
+  if (prefix.find("//") != std::string::npos) return {};
+  prefix.pop_back();
+  return prefix;
 }
 
 Registries load_registries(const std::string& path) {

@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "cli/flags.h"
+#include "client/client.h"
 #include "ops/ops.h"
 #include "pki/pki.h"
+#include "supervisor_call.h"
 
 namespace fs = std::filesystem;
 
@@ -82,10 +84,15 @@ struct Options {
   std::set<std::string> services;  // empty: all
   std::string output = "text";
   std::string data_dir;  // --data-dir given after the subcommand
+  // rotate-ca
+  std::string path, server, token;
+  bool force = false;
 };
 
 Options parse(const std::vector<std::string>& args, std::size_t from) {
   Options o;
+  if (const char* url = getenv("K3S_URL")) o.server = url;
+  if (const char* t = getenv("K3S_TOKEN")) o.token = t;
   for (std::size_t i = from; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const std::string& flag) -> std::string {
@@ -100,6 +107,14 @@ Options parse(const std::vector<std::string>& args, std::size_t from) {
       o.output = value(a.starts_with("--output") ? "--output" : "-o");
       if (o.output != "text" && o.output != "table")
         throw cli::UsageError("invalid output format " + o.output + ": must be text or table");
+    } else if (a == "--path" || a.starts_with("--path=")) {
+      o.path = value("--path");
+    } else if (a == "--server" || a.starts_with("--server=")) {
+      o.server = value("--server");
+    } else if (a == "--token" || a == "-t" || a.starts_with("--token=")) {
+      o.token = value(a.starts_with("--token") ? "--token" : "-t");
+    } else if (a == "--force") {
+      o.force = true;
     } else if (a == "--data-dir" || a == "-d" || a.starts_with("--data-dir=")) {
       o.data_dir = value(a.starts_with("--data-dir") ? "--data-dir" : "-d");
     } else {
@@ -186,16 +201,54 @@ int rotate(const std::string& data_dir, const Options& options) {
   return 0;
 }
 
+// The files a CA rotation may replace, named as under <data-dir>/server/tls.
+const char* const kCaFiles[] = {"server-ca.crt", "server-ca.key",         "client-ca.crt", "client-ca.key",
+                                "request-header-ca.crt", "request-header-ca.key", "service.key"};
+
+// Hands the new files to the running server, which checks them against the current CAs and
+// stores them in the datastore's bootstrap data; servers use them from their next start.
+int rotate_ca(const std::string& data_dir, const Options& options) {
+  if (options.path.empty()) throw cli::UsageError("--path is required: the directory holding the new CA files");
+  std::error_code ec;
+  if (!fs::is_directory(options.path, ec)) throw std::runtime_error(options.path + ": not a directory");
+  // k3s's layout is <path>/tls/<file> (a staged copy of <data-dir>/server); the files may also sit in <path>.
+  fs::path dir = options.path;
+  if (fs::is_directory(dir / "tls", ec)) dir /= "tls";
+  client::Json files = client::Json::object();
+  std::vector<std::string> kept;
+  for (const char* name : kCaFiles) {
+    if (fs::exists(dir / name, ec)) files[name] = pki::read_file((dir / name).string());
+    else kept.push_back(name);
+  }
+  if (files.empty()) throw std::runtime_error("no CA certificates or keys found in " + dir.string());
+  SupervisorTarget target{data_dir, options.server, "", options.token};
+  const client::Json body = {{"files", files}, {"force", options.force}};
+  std::string answer = put_as_server(target, "/v1-k3s/cert/cacerts", body.dump());
+  while (!answer.empty() && answer.back() == '\n') answer.pop_back();
+  for (const auto& name : kept) std::cout << name << ": not in " << dir.string() << ", kept as it is\n";
+  std::cout << answer << "\n";
+  std::cout << "Restart k3s on every server, then on the agents, to use the new CA certificates";
+  if (files.contains("server-ca.crt"))
+    std::cout << "; nodes that joined with a full (K10…) token need the new token from <data-dir>/server/token";
+  std::cout << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int run_certificate(const std::vector<std::string>& args, const std::string& data_dir) {
   const std::string usage =
       "NAME:\n   k3s certificate - Manage K3s certificates\n\nUSAGE:\n   k3s certificate command [command options]\n\n"
       "COMMANDS:\n   check    Check K3s component certificates on disk\n"
-      "   rotate   Rotate K3s component certificates on disk (k3s must be restarted afterwards)\n\n"
+      "   rotate   Rotate K3s component certificates on disk (k3s must be restarted afterwards)\n"
+      "   rotate-ca  Write updated K3s CA certificates to the datastore\n\n"
       "OPTIONS:\n   --data-dir value, -d value  (data) Folder to hold state\n"
       "   --service value, -s value   List of services to manage certificates for\n"
-      "   --output value, -o value    Format output: text or table (check only) (default: \"text\")\n";
+      "   --output value, -o value    Format output: text or table (check only) (default: \"text\")\n"
+      "   --path value                (rotate-ca) Path to directory containing updated CA certificates\n"
+      "   --force                     (rotate-ca) Force certificate replacement, even if consistency checks fail\n"
+      "   --server value              (rotate-ca) Server to connect to (default: \"https://127.0.0.1:6443\") [$K3S_URL]\n"
+      "   --token value, -t value     (rotate-ca) The server token [$K3S_TOKEN]; default: <data-dir>/server/token\n";
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << usage;
     return 0;
@@ -204,6 +257,7 @@ int run_certificate(const std::vector<std::string>& args, const std::string& dat
   const std::string dir = options.data_dir.empty() ? data_dir : options.data_dir;
   if (args[0] == "check") return check(dir, options);
   if (args[0] == "rotate") return rotate(dir, options);
+  if (args[0] == "rotate-ca") return rotate_ca(dir, options);
   throw cli::UsageError("No help topic for '" + args[0] + "'");
 }
 

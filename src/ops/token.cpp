@@ -18,6 +18,7 @@
 #include "object/meta.h"
 #include "ops/ops.h"
 #include "pki/pki.h"
+#include "supervisor_call.h"
 
 namespace fs = std::filesystem;
 
@@ -43,6 +44,7 @@ std::string random_chars(std::size_t n) {
 
 struct Options {
   std::string data_dir, kubeconfig, server;
+  std::string token, new_token;  // rotate
   std::string description;
   std::vector<std::string> groups{kDefaultGroup};
   std::vector<std::string> usages{"signing", "authentication"};
@@ -80,6 +82,8 @@ Options parse(const std::vector<std::string>& args, const std::string& data_dir)
   o.data_dir = data_dir;
   const char* env = getenv("KUBECONFIG");
   if (env) o.kubeconfig = env;
+  if (const char* t = getenv("K3S_TOKEN")) o.token = t;
+  if (const char* url = getenv("K3S_URL")) o.server = url;
   for (std::size_t i = 1; i < args.size(); ++i) {
     std::string a = args[i];
     std::string inline_value;
@@ -97,6 +101,8 @@ Options parse(const std::vector<std::string>& args, const std::string& data_dir)
     if (a == "--data-dir" || a == "-d") o.data_dir = value();
     else if (a == "--kubeconfig") o.kubeconfig = value();
     else if (a == "--server") o.server = value();
+    else if (a == "--token" || a == "-t") o.token = value();
+    else if (a == "--new-token") o.new_token = value();
     else if (a == "--description") o.description = value();
     else if (a == "--groups") o.groups = split_commas(value());
     else if (a == "--usages") o.usages = split_commas(value());
@@ -227,6 +233,22 @@ int remove(const Options& o) {
   return 0;
 }
 
+// The server token is replaced by the server itself (it re-seals the bootstrap data the old
+// one sealed), so this runs against a live server, authenticated with the old token.
+int rotate(const Options& o) {
+  if (!o.positional.empty()) throw cli::UsageError("too many arguments");
+  std::string new_token = o.new_token;
+  const bool generated = new_token.empty();
+  if (generated) new_token = random_chars(32);
+  SupervisorTarget target{o.data_dir, o.server, o.kubeconfig, o.token};
+  put_as_server(target, "/v1-k3s/token", client::Json{{"token", new_token}}.dump());
+  std::cout << "WARNING: Recommended to keep a record of the old token. If restoring from a snapshot, you must use "
+               "the token associated with that snapshot.\n";
+  if (generated) std::cout << "New token: " << new_token << "\n";
+  std::cout << "Token rotated, restart k3s nodes with new token\n";
+  return 0;
+}
+
 }  // namespace
 
 int run_token(const std::vector<std::string>& args, const std::string& data_dir) {
@@ -235,10 +257,13 @@ int run_token(const std::vector<std::string>& args, const std::string& data_dir)
       "COMMANDS:\n   create    Create bootstrap tokens on the server\n"
       "   delete    Delete bootstrap tokens on the server\n"
       "   generate  Generate and print a bootstrap token, but do not create it on the server\n"
-      "   list      List bootstrap tokens on the server\n\n"
+      "   list      List bootstrap tokens on the server\n"
+      "   rotate    Rotate original server token with a new server token\n\n"
       "OPTIONS:\n   --data-dir value, -d value  (data) Folder to hold state\n"
       "   --kubeconfig value          (cluster) Server to connect to [$KUBECONFIG]\n"
-      "   --server value              (cluster) Server to connect to (default: https://127.0.0.1:6443)\n"
+      "   --server value              (cluster) Server to connect to (default: \"https://127.0.0.1:6443\") [$K3S_URL]\n"
+      "   --token value, -t value     (rotate) Existing token used to join a server or agent to a cluster [$K3S_TOKEN]\n"
+      "   --new-token value           (rotate) New token that replaces existing token\n"
       "   --description value         A human friendly description of how this token is used\n"
       "   --groups value              Extra groups that this token will authenticate as when used for "
       "authentication (default: \"system:bootstrappers:k3s:default-node-token\")\n"
@@ -254,6 +279,7 @@ int run_token(const std::vector<std::string>& args, const std::string& data_dir)
   if (args[0] == "create") return create(o);
   if (args[0] == "list") return list(o);
   if (args[0] == "delete") return remove(o);
+  if (args[0] == "rotate") return rotate(o);
   if (args[0] == "generate") {
     std::cout << random_chars(6) << "." << random_chars(16) << "\n";
     return 0;

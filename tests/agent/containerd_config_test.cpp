@@ -96,6 +96,29 @@ configs:
             fs::perms::owner_read | fs::perms::owner_write);
 }
 
+TEST(ContainerdConfig, PrefixOnlyRewriteBecomesTheEndpointPath) {
+  Registries r;
+  r.mirrors["registry.example"] = {{"https://m.example:5443", "https://n.example/base/"}, {{"^(.*)$", "team/images/$1"}}};
+  auto text = render_registry_hosts("registry.example", r);
+  EXPECT_NE(text.find("[host.\"https://m.example:5443/v2/team/images\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
+                      "  override_path = true\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("[host.\"https://n.example/base/v2/team/images\"]"), std::string::npos) << text;
+  EXPECT_EQ(text.find(".rewrite]"), std::string::npos) << text;
+}
+
+TEST(ContainerdConfig, OtherRewritesStayARewriteTable) {
+  Registries r;
+  r.mirrors["docker.io"] = {{"https://m.example"}, {{"^rancher/(.*)", "mirror/rancher/$1"}}};
+  auto text = render_registry_hosts("docker.io", r);
+  EXPECT_NE(text.find("[host.\"https://m.example\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
+                      "  [host.\"https://m.example\".rewrite]\n    \"^rancher/(.*)\" = \"mirror/rancher/$1\"\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("override_path"), std::string::npos) << text;
+}
+
 TEST(ContainerdConfig, RemovedRegistriesDisappearOnRewrite) {
   TempDir dir;
   auto o = options_in(dir);

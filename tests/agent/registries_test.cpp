@@ -53,3 +53,25 @@ TEST(Registries, BadInputIsAClearError) {
             std::string::npos);
   EXPECT_NE(error_of("- a\n- b").find("top level must be a mapping"), std::string::npos);
 }
+
+TEST(Registries, RewritePathPrefixOnlyForAFixedPrefixOfEverything) {
+  using k3s::agent::RegistryMirror;
+  using k3s::agent::rewrite_path_prefix;
+  auto prefix = [](std::string pattern, std::string replacement) {
+    RegistryMirror m;
+    m.rewrites.emplace_back(std::move(pattern), std::move(replacement));
+    return rewrite_path_prefix(m);
+  };
+  EXPECT_EQ(prefix("^(.*)$", "team/images/$1"), "team/images");
+  EXPECT_EQ(prefix("(.*)", "e2e/${1}"), "e2e");
+  EXPECT_EQ(prefix("^(.+)$", "e2e/$1"), "e2e");
+  EXPECT_EQ(prefix("^rancher/(.*)", "mirror/rancher/$1"), "");  // not every repository
+  EXPECT_EQ(prefix("^(.*)$", "$1"), "");                          // no prefix
+  EXPECT_EQ(prefix("^(.*)$", "e2e-$1"), "");                      // not a path component
+  EXPECT_EQ(prefix("^(.*)$", "Team/$1"), "");                     // not a repository name
+  EXPECT_EQ(prefix("^(.*)$", "a/$1/b"), "");
+  RegistryMirror two;
+  two.rewrites = {{"^(.*)$", "a/$1"}, {"^(.*)$", "b/$1"}};
+  EXPECT_EQ(rewrite_path_prefix(two), "");
+  EXPECT_EQ(rewrite_path_prefix(RegistryMirror{}), "");
+}

@@ -86,12 +86,13 @@ void write_file_atomic(const std::string& path, const std::string& content, unsi
   }
 }
 
-std::string sha256_file_hex(const std::string& file) {
-  const std::string content = read_file(file);
+std::string sha256_file_hex(const std::string& file) { return sha256_hex(read_file(file)); }
+
+std::string sha256_hex(const std::string& content) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_Digest(content.data(), content.size(), digest, &length, EVP_sha256(), nullptr) != 1)
-    detail::throw_openssl(file + ": sha256 failed");
+    detail::throw_openssl("sha256 failed");
   static const char* hex = "0123456789abcdef";
   std::string out;
   out.reserve(length * 2);

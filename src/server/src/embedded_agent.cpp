@@ -26,7 +26,11 @@ void EmbeddedAgent::run() {
   const cli::AgentConfig& agent = config_.agent;
   const std::string node_name = agent::node_name_for(agent);
   try {
-    std::vector<std::string> sans = agent.node_ips;
+    // The address the kubelet will report must be in its serving certificate, or the API
+    // server (which dials the node's InternalIP for logs and exec) refuses the kubelet.
+    std::vector<std::string> node_ips = agent.node_ips;
+    if (node_ips.empty()) node_ips.push_back(kubelet::detect_node_ip());
+    std::vector<std::string> sans = node_ips;
     sans.insert(sans.end(), agent.node_external_ips.begin(), agent.node_external_ips.end());
     sans.push_back(node_name);
     NodeCertPaths paths = write_node_credentials(certs_, agent.data_dir + "/agent", node_name, sans, api_url);
@@ -43,7 +47,7 @@ void EmbeddedAgent::run() {
     kubelet.cluster_dns = {config_.cluster_dns};
     kubelet.cluster_domain = config_.cluster_domain;
     kubelet.resolv_conf = agent.resolv_conf;
-    kubelet.node_ips = agent.node_ips;
+    kubelet.node_ips = node_ips;
     kubelet.node_external_ips = agent.node_external_ips;
     kubelet.node_labels = agent.node_labels;
     kubelet.node_taints = agent.node_taints;

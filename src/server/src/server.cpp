@@ -13,6 +13,7 @@
 
 #include "apiserver/apiserver.h"
 #include "bootstrap.h"
+#include "cluster_admin.h"
 #include "cluster_bootstrap.h"
 #include "control_plane.h"
 #include "embedded_agent.h"
@@ -117,19 +118,19 @@ int run_server(const cli::ServerConfig& config) {
                                                                                : config.datastore_endpoint);
     std::unique_ptr<kine::Store> store = kine::open_store(store_config);
 
-    // Several servers can share an external datastore: they share the cluster's CAs through it.
+    // The cluster's CAs and service-account key live in the datastore, sealed with the server
+    // token (k3s's bootstrap data): servers sharing an external datastore share them through it,
+    // and `k3s token rotate` / `k3s certificate rotate-ca` change them there for the next start.
     const std::string tls_dir = server_dir + "/tls";
-    const bool shared_datastore = !config.datastore_endpoint.empty();
     const std::string token_password = server_token_password(config, server_dir);
-    RestoreResult restored = RestoreResult::absent;
-    if (shared_datastore) {
-      restored = restore_cluster_secrets(*store, tls_dir, token_password);
-      if (restored == RestoreResult::replaced) remove_leaf_certificates(tls_dir);
+    RestoreResult restored = restore_cluster_secrets(*store, tls_dir, token_password);
+    if (restored == RestoreResult::replaced) {
+      spdlog::info("The datastore holds other CAs than {}: re-issuing every certificate from them", tls_dir);
+      remove_leaf_certificates(tls_dir);
     }
     ServerCerts certs = ensure_server_certs(config, tls_dir);
     Tokens tokens = ensure_tokens(config, server_dir, certs.server_ca.cert_file);
-    if (shared_datastore && restored == RestoreResult::absent &&
-        !publish_cluster_secrets(*store, tls_dir, tokens.server_password)) {
+    if (restored == RestoreResult::absent && !publish_cluster_secrets(*store, tls_dir, tokens.server_password)) {
       // Another server published first: take its CAs and re-issue this server's certificates.
       restore_cluster_secrets(*store, tls_dir, tokens.server_password);
       remove_leaf_certificates(tls_dir);
@@ -196,6 +197,14 @@ int run_server(const cli::ServerConfig& config) {
       return api->handle(request);
     });
     spdlog::info("Tunnel server and supervisor listening on {}:{}", config.bind_address, listener.port());
+    supervisor.enable_server_admin([&supervisor, store = store.get(), server_dir, tls_dir](
+                                       const http::Request& request, const std::string& password) {
+      ClusterAdminOptions admin{store, server_dir, tls_dir,
+                                [&supervisor](const std::string& old_password, const std::string& new_password) {
+                                  supervisor.replace_server_password(old_password, new_password);
+                                }};
+      return handle_cluster_admin(admin, request, password);
+    });
     {
       const std::string advertise = config.advertise_address.empty() ? "127.0.0.1" : config.advertise_address;
       const int advertised_port = config.advertise_port ? config.advertise_port : listener.port();

@@ -38,9 +38,9 @@ bool is_bootstrap_token(const std::string& text) {
 
 }  // namespace
 
-bool Supervisor::basic_auth_ok(const http::Request& request) const {
+std::string Supervisor::authenticated_user(const http::Request& request, std::string* password_out) const {
   std::string auth = request.headers.get("Authorization");
-  if (auth.rfind("Basic ", 0) != 0) return false;
+  if (auth.rfind("Basic ", 0) != 0) return {};
   std::string decoded;
   try {
     decoded = util::base64_decode(auth.substr(6));
@@ -48,27 +48,48 @@ bool Supervisor::basic_auth_ok(const http::Request& request) const {
     decoded.clear();
   }
   auto colon = decoded.find(':');
-  if (colon == std::string::npos) return false;
+  if (colon == std::string::npos) return {};
   std::string user = decoded.substr(0, colon), password = decoded.substr(colon + 1);
-  if (user == "server") return !options_.server_password.empty() && equal_secret(password, options_.server_password);
-  if (user == "node") {
-    if ((!options_.agent_password.empty() && equal_secret(password, options_.agent_password)) ||
-        (!options_.server_password.empty() && equal_secret(password, options_.server_password)))
-      return true;
-    return options_.bootstrap_token_valid && is_bootstrap_token(password) &&
-           options_.bootstrap_token_valid(password.substr(0, 6), password.substr(7));
+  std::string server_password, agent_password;
+  {
+    std::lock_guard lock(mu_);
+    server_password = options_.server_password;
+    agent_password = options_.agent_password;
   }
-  return false;
+  if (password_out) *password_out = password;
+  if (user == "server")
+    return !server_password.empty() && equal_secret(password, server_password) ? "server" : "";
+  if (user == "node") {
+    if ((!agent_password.empty() && equal_secret(password, agent_password)) ||
+        (!server_password.empty() && equal_secret(password, server_password)))
+      return "node";
+    return options_.bootstrap_token_valid && is_bootstrap_token(password) &&
+                   options_.bootstrap_token_valid(password.substr(0, 6), password.substr(7))
+               ? "node"
+               : "";
+  }
+  return {};
+}
+
+void Supervisor::enable_server_admin(ServerAdminHandler handler) {
+  std::lock_guard lock(mu_);
+  server_admin_ = std::move(handler);
+}
+
+void Supervisor::replace_server_password(const std::string& old_password, const std::string& new_password) {
+  std::lock_guard lock(mu_);
+  if (options_.agent_password == old_password) options_.agent_password = new_password;
+  options_.server_password = new_password;
 }
 
 void Supervisor::enable_node_join(NodeJoinOptions options) {
   auto join = std::make_shared<NodeJoin>(std::move(options));
-  std::lock_guard lock(join_mu_);
+  std::lock_guard lock(mu_);
   node_join_ = std::move(join);
 }
 
 std::shared_ptr<NodeJoin> Supervisor::node_join() const {
-  std::lock_guard lock(join_mu_);
+  std::lock_guard lock(mu_);
   return node_join_;
 }
 
@@ -99,10 +120,21 @@ std::optional<http::Response> Supervisor::handle(const http::Request& request) c
   }
   if (p == "/ping") return text(200, "pong");
   if (p.rfind("/v1-k3s/", 0) != 0 && p != "/v1-k3s") return std::nullopt;
-  if (!basic_auth_ok(request)) {
+  std::string password;
+  const std::string user = authenticated_user(request, &password);
+  if (user.empty()) {
     auto r = text(401, "Unauthorized\n");
     r.headers.set("WWW-Authenticate", "Basic realm=\"k3s\"");
     return r;
+  }
+  if (user == "server") {
+    ServerAdminHandler admin;
+    {
+      std::lock_guard lock(mu_);
+      admin = server_admin_;
+    }
+    if (admin)
+      if (auto response = admin(request, password)) return response;
   }
   if (p == "/v1-k3s/readyz") {
     if (options_.api_ready && options_.api_ready()) return text(200, "ok");

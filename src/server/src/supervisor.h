@@ -37,14 +37,24 @@ class Supervisor {
   // Serves the agent join endpoints from now on (once the API listener is up); until then
   // they answer 503.
   void enable_node_join(NodeJoinOptions options);
+  // Serves the endpoints only the server token may use (token and CA rotation); the handler
+  // gets the password the caller authenticated with.
+  using ServerAdminHandler =
+      std::function<std::optional<http::Response>(const http::Request&, const std::string& password)>;
+  void enable_server_admin(ServerAdminHandler handler);
+  // A rotated server token: accepted from now on in place of `old_password` (also as the
+  // agent password when that was the server's).
+  void replace_server_password(const std::string& old_password, const std::string& new_password);
 
  private:
-  bool basic_auth_ok(const http::Request& request) const;
+  // "server", "node" or "" (refused), from the request's basic credentials.
+  std::string authenticated_user(const http::Request& request, std::string* password) const;
   std::shared_ptr<NodeJoin> node_join() const;
   std::optional<http::Response> connect_tunnel(const http::Request& request) const;
-  SupervisorOptions options_;
-  mutable std::mutex join_mu_;
+  SupervisorOptions options_;  // the passwords change on token rotation: guarded by mu_
+  mutable std::mutex mu_;
   std::shared_ptr<NodeJoin> node_join_;
+  ServerAdminHandler server_admin_;
 };
 
 }  // namespace k3s::server

@@ -4,7 +4,8 @@
 # podCIDR, configMap/secret volumes and env reach the container, a crashing container goes
 # to CrashLoopBackOff, a failing liveness probe restarts its container, the kubelet API
 # serves container logs, deletion removes the containers from containerd, and a server
-# killed with -9 adopts its running pods after a restart (no duplicates).
+# killed with -9 adopts its running pods after a restart (no duplicates), and after
+# `k3s certificate rotate-ca` and a restart the kubelet works with certificates from the new CAs.
 #
 # The whole test runs in private mount and network namespaces (unshare): containerd's
 # /run/k3s, /var/lib/kubelet, /var/log/pods, cni0, iptables and port 10250 are its own, so
@@ -175,4 +176,37 @@ wait_for "sandbox removed from containerd" 30 "0" sh -c "$K3S crictl --runtime-e
 wait_for "containers removed from containerd" 30 "0" sh -c "$K3S crictl --runtime-endpoint unix:///run/k3s/containerd/containerd.sock ps -a --label io.kubernetes.pod.uid=$WEB_UID -q | wc -l"
 
 k delete pod crasher unhealthy --grace-period=0 --force >/dev/null 2>&1
+
+# ---- CA rotation (k3s certificate rotate-ca): after a restart the embedded agent's kubelet
+# works with certificates from the new CAs, both ways (node status in, pod logs out) ----
+ROT=$WORK/rotate-ca/tls
+mkdir -p "$ROT"
+for n in server-ca client-ca request-header-ca; do
+  openssl ecparam -name prime256v1 -genkey -noout -out "$ROT/$n.key" 2>/dev/null
+  openssl req -x509 -new -key "$ROT/$n.key" -sha256 -days 3650 -subj "/CN=e2e-$n" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,digitalSignature,keyCertSign \
+    -out "$ROT/$n.crt" 2>/dev/null
+done
+cp "$TLS/server-ca.crt" "$WORK/ca-before-rotation.crt"
+"$K3S" certificate rotate-ca --data-dir "$DATA" --server "https://127.0.0.1:$PORT" --path "$WORK/rotate-ca" --force \
+  >"$WORK/rotate.out" 2>&1 && pass "rotate-ca --force stored new CAs" || fail "rotate-ca: $(cat "$WORK/rotate.out")"
+kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+start_server
+for _ in $(seq 1 600); do k get ns >/dev/null 2>&1 && break; sleep 0.2; done
+wait_for "node Ready after the CA rotation" 120 "True" \
+  k get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'
+openssl verify -CAfile "$ROT/client-ca.crt" "$DATA/agent/client-kubelet.crt" >/dev/null 2>&1 &&
+  openssl verify -CAfile "$ROT/server-ca.crt" "$DATA/agent/serving-kubelet.crt" >/dev/null 2>&1 &&
+  pass "the kubelet's client and serving certificates come from the new CAs" || fail "kubelet certificates not re-issued"
+k run after-rotation --image=k3s.local/busybox:test --restart=Never -- sh -c 'echo rotated-ok; exec sleep 3600' >/dev/null
+wait_for "a pod runs after the CA rotation" 120 "Running" k get pod after-rotation -o jsonpath='{.status.phase}'
+# And directly, with the new server CA and the API server's new kubelet client certificate.
+wait_for "pod logs through the API server (kubelet serving certificate from the new CA)" 30 "rotated-ok" \
+  k logs after-rotation
+wait_for "the kubelet API with the new CAs" 30 "rotated-ok" \
+  curl -sS --cacert "$TLS/server-ca.crt" --cert "$TLS/client-kube-apiserver.crt" --key "$TLS/client-kube-apiserver.key" \
+  https://127.0.0.1:10250/containerLogs/default/after-rotation/after-rotation
+curl -s -o /dev/null --cacert "$WORK/ca-before-rotation.crt" https://127.0.0.1:10250/healthz &&
+  fail "the kubelet still serves a certificate of the old CA" || pass "the old server CA no longer verifies the kubelet"
+k delete pod after-rotation --grace-period=0 --force >/dev/null 2>&1
 [ "$failures" -eq 0 ] && echo "PASS" || { echo "$failures failure(s)"; exit 1; }

@@ -47,6 +47,12 @@ struct Registries {
   bool empty() const { return mirrors.empty() && configs.empty(); }
 };
 
+// The repository prefix a mirror's rewrite adds when its only rule puts a fixed prefix before
+// every repository ("^(.*)$" -> "team/images/$1" gives "team/images"); "" for anything else.
+// Stock containerd applies such a rewrite as the endpoint's path (override_path); other
+// rewrites only k3s's containerd build applies.
+std::string rewrite_path_prefix(const RegistryMirror& mirror);
+
 // A missing file yields no registries; unreadable or malformed YAML throws std::runtime_error
 // naming the file and the offending key.
 Registries load_registries(const std::string& path);

@@ -86,4 +86,8 @@ class Kubelet {
   std::unique_ptr<Impl> impl_;
 };
 
+// The InternalIP a kubelet without --node-ip reports: the default route's source address, else
+// the first non-loopback IPv4 address, else 127.0.0.1. Agents put it in the serving certificate.
+std::string detect_node_ip();
+
 }  // namespace k3s::kubelet

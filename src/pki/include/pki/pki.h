@@ -82,6 +82,7 @@ std::string open_with_password(std::string_view password, std::string_view seale
 
 // Hex SHA-256 of a file's bytes: the hash carried by K10 tokens (of the server CA bundle).
 std::string sha256_file_hex(const std::string& file);
+std::string sha256_hex(const std::string& content);
 std::string read_file(const std::string& file);
 
 // Subject of a verified peer certificate, as the API server's x509 authenticator reads it.
@@ -109,6 +110,15 @@ CertInfo describe_cert_pem(const std::string& cert_pem);
 // True when `cert_pem` chains to the CA certificate(s) in `ca_pem` and is currently valid
 // (X509_verify_cert, i.e. `openssl verify -CAfile`). `error` receives the reason otherwise.
 bool verify_cert_pem(const std::string& ca_pem, const std::string& cert_pem, std::string* error = nullptr);
+
+// A CA handed in for rotation: `cert_pem`'s first certificate is a CA and `key_pem` is its
+// key. Throws PkiError naming `<name>.crt` / `<name>.key` otherwise.
+void check_ca_key_pair(const std::string& cert_pem, const std::string& key_pem, const std::string& name);
+// Whether the first certificate of `bundle_pem` chains to one of `roots_pem`, the rest of the
+// bundle serving as intermediates (a new CA cross-signed by the current one).
+bool chains_to(const std::string& roots_pem, const std::string& bundle_pem, std::string* error = nullptr);
+// Throws PkiError unless `key_pem` starts with an RSA private key (a service-account key).
+void check_rsa_private_key(const std::string& key_pem, const std::string& name);
 
 // Writes `content` to a temp file beside `path`, sets `mode`, fsyncs and renames it into
 // place, so readers never see a partial file. Parent directories are created (0755).
