@@ -8,14 +8,43 @@
 
 #include <cerrno>
 #include <cstring>
+#include <chrono>
 #include <memory>
 
+#include <grpcpp/grpcpp.h>
+
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "http/client.h"
 
 namespace k3s::kubelet {
 namespace {
 
 using Json = nlohmann::json;
+
+// grpc.health.v1.Health/Check over plaintext, as the kubelet's grpc probe does.
+ProbeResult grpc_health_check(const std::string& target, const std::string& service, int timeout_seconds) {
+  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(std::max(1, timeout_seconds)));
+  context.AddMetadata("user-agent", "kube-probe/1.33");
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = stub->Check(&context, request, &response);
+  if (!status.ok()) {
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+      return {false, "timeout: health rpc did not complete within " + std::to_string(std::max(1, timeout_seconds)) + "s"};
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE)
+      return {false, "timeout: failed to connect service \"" + target + "\" within " +
+                         std::to_string(std::max(1, timeout_seconds)) + "s: " + status.error_message()};
+    return {false, "error: health rpc probe failed: " + status.error_message()};
+  }
+  if (response.status() != grpc::health::v1::HealthCheckResponse::SERVING)
+    return {false, "service unhealthy (responded with \"" +
+                       grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status()) + "\")"};
+  return {true, ""};
+}
 
 int resolve_port(const Json& port, const Json& container) {
   if (port.is_number_integer()) return port.get<int>();
@@ -121,7 +150,11 @@ ProbeResult run_probe(cri::Client& runtime, const std::string& container_id, con
       return {false, std::string("Get \"") + scheme + "://" + host + ":" + std::to_string(port) + path + "\": " + e.what()};
     }
   }
-  if (handler.contains("grpc")) return {false, "grpc probes are not supported by this kubelet"};
+  if (handler.contains("grpc")) {
+    const Json& grpc_probe = handler["grpc"];
+    const int port = grpc_probe.value("port", 0);
+    return grpc_health_check(pod_ip + ":" + std::to_string(port), grpc_probe.value("service", ""), timeout);
+  }
   if (handler.contains("sleep")) {
     ::sleep(static_cast<unsigned>(std::max(0, handler["sleep"].value("seconds", 0))));
     return {true, ""};

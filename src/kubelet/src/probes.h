@@ -1,4 +1,5 @@
-// Container probes and lifecycle hooks: exec (CRI ExecSync), httpGet, tcpSocket.
+// Container probes and lifecycle hooks: exec (CRI ExecSync), httpGet, tcpSocket, grpc
+// (grpc.health.v1 Check).
 #pragma once
 
 #include <string>
