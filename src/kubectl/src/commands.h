@@ -2,6 +2,7 @@
 // arguments exclude the command words ("get", "create deployment").
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +75,9 @@ std::int64_t parse_go_int(const std::string& text);
 // --overrides applied to a generated object as --override-type (merge | json | strategic) says.
 Json apply_overrides(const Json& object, const std::string& overrides, const std::string& type);
 
+// Go durations as kubectl flags take them: "30s", "1m", "2h", "1h30m", "500ms".
+std::chrono::milliseconds parse_duration(const std::string& text);
+
 // dry-run: "none" | "client" | "server".
 std::string dry_run_mode(const Flags& flags);
 std::string dry_run_suffix(const std::string& mode);  // " (dry run)" / " (server dry run)"
@@ -98,4 +102,8 @@ std::vector<CommandDef> describe_commands();
 std::vector<CommandDef> set_commands();
 std::vector<CommandDef> run_commands();
 std::vector<CommandDef> expose_commands();
+std::vector<CommandDef> drain_commands();
+std::vector<CommandDef> diff_commands();
+std::vector<CommandDef> completion_commands();
+std::vector<CommandDef> top_commands();
 }  // namespace k3s::kubectl
