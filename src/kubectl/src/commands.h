@@ -78,6 +78,16 @@ Json apply_overrides(const Json& object, const std::string& overrides, const std
 // Go durations as kubectl flags take them: "30s", "1m", "2h", "1h30m", "500ms".
 std::chrono::milliseconds parse_duration(const std::string& text);
 
+// One manifest applied as `kubectl apply` does (created / configured / unchanged), with
+// dry-run mode "none" | "client" | "server"; server errors come wrapped with the source.
+struct AppliedObject {
+  Json object;
+  client::ResourceInfo info;
+  std::string verb;
+};
+// `record`: write the last-applied annotation (apply) or leave it as it is (diff).
+AppliedObject apply_manifest(Session& session, const Manifest& m, const std::string& mode, bool record);
+
 // dry-run: "none" | "client" | "server".
 std::string dry_run_mode(const Flags& flags);
 std::string dry_run_suffix(const std::string& mode);  // " (dry run)" / " (server dry run)"
