@@ -226,7 +226,7 @@ AppliedObject apply_manifest(Session& session, const Manifest& m, const std::str
       combine(merged, patch, keep_others);
       patch = merged;
     }
-    if (is_empty_patch(patch)) {
+    if (is_empty_patch(patch) && mode != "client") {  // a client dry-run says "configured" regardless
       return {current, p.info, "unchanged"};
     }
     Json result = current;
@@ -248,16 +248,21 @@ int run_apply(Session& session) {
   std::string mode = dry_run_mode(f);
   auto manifests = read_manifests(f);
   if (manifests.empty()) throw CommandError("no objects passed to apply");
+  auto prune = prune_types(session);
+  std::vector<AppliedObject> done;
   int rc = 0;
   for (const auto& m : manifests) {
     try {
       auto applied = apply_manifest(session, m, mode, true);
       print_result(session, applied.object, applied.info, applied.verb, mode);
+      done.push_back(std::move(applied));
     } catch (const client::ApiError& e) {
       std::cerr << api_error_text(e) << "\n";
       rc = 1;
     }
   }
+  // Nothing is pruned after a failed apply: the applied set is incomplete.
+  if (rc == 0 && f.boolean("prune")) rc = prune_unapplied(session, prune, done, mode);
   return rc;
 }
 

@@ -88,6 +88,12 @@ struct AppliedObject {
 // `record`: write the last-applied annotation (apply) or leave it as it is (diff).
 AppliedObject apply_manifest(Session& session, const Manifest& m, const std::string& mode, bool record);
 
+// apply --prune: the allowlisted types (validating -l/--all and --prune-allowlist first;
+// empty without --prune), then the deletion of what the apply did not touch.
+std::vector<client::ResourceInfo> prune_types(Session& session);
+int prune_unapplied(Session& session, const std::vector<client::ResourceInfo>& types,
+                    const std::vector<AppliedObject>& applied, const std::string& mode);
+
 // dry-run: "none" | "client" | "server".
 std::string dry_run_mode(const Flags& flags);
 std::string dry_run_suffix(const std::string& mode);  // " (dry run)" / " (server dry run)"
