@@ -169,11 +169,17 @@ void drain_node(Session& session, const Json& node) {
   const auto deadline = std::chrono::steady_clock::now() + (timeout.count() ? timeout : std::chrono::hours(24 * 365));
   const long long grace = f.integer("grace-period");
   const bool evict = !f.boolean("disable-eviction");
-  auto timed_out = [&](const Json& pod) {
-    fail_drain(name, {"error when waiting for pod \"" + object::name_of(pod) + "\" in namespace \"" +
-                      object::namespace_of(pod) + "\" to terminate: global timeout reached: " + f.str("timeout")});
-  };
   std::vector<Json> sent;
+  // kubectl names the pods still there, then fails the node.
+  auto timed_out = [&](const Json& pod) {
+    std::string error = "error when waiting for pod \"" + object::name_of(pod) + "\" in namespace \"" +
+                        object::namespace_of(pod) + "\" to terminate: context deadline exceeded";
+    std::cerr << "There are pending pods in node \"" << name << "\" when an error occurred: " << error << "\n";
+    for (const auto& p : sent) {
+      if (!pod_gone(session, p)) std::cerr << "pod/" << object::name_of(p) << "\n";
+    }
+    fail_drain(name, {error});
+  };
   for (const auto& pod : deletable) {
     const std::string ns = object::namespace_of(pod), pod_name = object::name_of(pod);
     if (mode == "client") {
