@@ -147,107 +147,122 @@ int run_create_from_files(Session& session) {
 
 bool is_empty_patch(const Json& patch) { return patch.is_null() || (patch.is_object() && patch.empty()); }
 
+}  // namespace
+
+AppliedObject apply_manifest(Session& session, const Manifest& m, const std::string& mode, bool record) {
+  auto p = prepare(session, m);
+  if (p.name.empty()) throw CommandError("error when retrieving current configuration of:\nResource: \"" +
+                                         p.info.gvr.group_resource() + "\", GroupVersionKind: \"" +
+                                         p.info.gvr.api_version() + ", Kind=" + p.info.kind +
+                                         "\"\nName: \"\", Namespace: \"" + p.ns +
+                                         "\"\nfrom server for: \"" + m.source +
+                                         "\": resource name may not be empty");
+  Json modified = modified_configuration(p.object);
+  // diff leaves the recorded configuration as it is: only the object's own fields change
+  // (the annotation map stays, so the patch does not drop the live annotations).
+  if (!record) modified["metadata"]["annotations"].erase(kLastApplied);
+  Json current;
+  try {
+    current = session.api().get(p.info.gvr, p.ns, p.name);
+  } catch (const client::ApiError& e) {
+    if (!e.is_not_found()) throw;
+  }
+  if (current.is_null()) {
+    Json created = modified;
+    if (mode != "client") {
+      try {
+        created = session.api().create(p.info.gvr, record ? modified : p.object, {.dry_run = dry_run_option(mode)});
+      } catch (const client::ApiError& e) {
+        rethrow_with_source(e, "creating", m.source);
+      }
+    }
+    return {created, p.info, "created"};
+  }
+  Json original;
+  if (auto last = object::annotation(current, kLastApplied)) {
+    original = Json::parse(*last, nullptr, false);
+    if (original.is_discarded()) original = nullptr;
+  } else if (record) {
+    std::cerr << "Warning: resource " << p.info.gvr.resource << "/" << p.name
+              << " is missing the kubectl.kubernetes.io/last-applied-configuration annotation which is required "
+                 "by kubectl apply. kubectl apply should only be used on resources created declaratively by "
+                 "either kubectl create --save-config or kubectl apply. The missing annotation will be patched "
+                 "automatically.\n";
+  }
+  auto schema = object::patch::builtin_patch_schema(p.info.gvr.group, p.info.kind);
+  Json patch;
+  client::PatchType type = client::PatchType::strategic;
+  if (schema) {
+    patch = object::patch::create_three_way_strategic_merge_patch(original.is_null() ? Json::object() : original,
+                                                                  modified, current, *schema);
+  } else {
+    // Custom resources: a JSON merge patch of the new configuration plus deletions of
+    // fields the previous configuration set.
+    type = client::PatchType::merge;
+    patch = object::patch::create_merge_patch(current, modified);
+    Json keep_others = object::patch::create_merge_patch(original.is_null() ? Json::object() : original, modified);
+    Json merged = Json::object();
+    // Only send additions/changes against current and deletions recorded in original.
+    std::function<void(Json&, const Json&, const Json&)> combine = [&](Json& out, const Json& to_current,
+                                                                       const Json& to_original) {
+      for (auto& [k, v] : to_current.items()) {
+        if (v.is_null()) {
+          if (to_original.is_object() && to_original.contains(k) && to_original[k].is_null()) out[k] = nullptr;
+          continue;
+        }
+        if (v.is_object() && to_original.is_object() && to_original.contains(k) && to_original[k].is_object()) {
+          Json sub = Json::object();
+          combine(sub, v, to_original[k]);
+          if (!sub.empty()) out[k] = sub;
+        } else if (v.is_object()) {
+          Json sub = Json::object();
+          combine(sub, v, Json::object());
+          if (!sub.empty()) out[k] = sub;
+        } else {
+          out[k] = v;
+        }
+      }
+    };
+    combine(merged, patch, keep_others);
+    patch = merged;
+  }
+  if (is_empty_patch(patch) && mode != "client") {  // a client dry-run says "configured" regardless
+    return {current, p.info, "unchanged"};
+  }
+  Json result = current;
+  if (mode != "client") {
+    try {
+      result = session.api().patch(p.info.gvr, p.ns, p.name, type, patch, {.dry_run = dry_run_option(mode)});
+    } catch (const client::ApiError& e) {
+      rethrow_with_source(e, "patching", m.source);
+    }
+  }
+  return {result, p.info, "configured"};
+}
+
+namespace {
+
 int run_apply(Session& session) {
   const Flags& f = session.flags();
   if (f.boolean("server-side")) throw CommandError("--server-side is not supported by this kubectl yet");
   std::string mode = dry_run_mode(f);
   auto manifests = read_manifests(f);
   if (manifests.empty()) throw CommandError("no objects passed to apply");
+  auto prune = prune_types(session);
+  std::vector<AppliedObject> done;
   int rc = 0;
   for (const auto& m : manifests) {
     try {
-      auto p = prepare(session, m);
-      if (p.name.empty()) throw CommandError("error when retrieving current configuration of:\nResource: \"" +
-                                             p.info.gvr.group_resource() + "\", GroupVersionKind: \"" +
-                                             p.info.gvr.api_version() + ", Kind=" + p.info.kind +
-                                             "\"\nName: \"\", Namespace: \"" + p.ns +
-                                             "\"\nfrom server for: \"" + m.source +
-                                             "\": resource name may not be empty");
-      Json modified = modified_configuration(p.object);
-      Json current;
-      try {
-        current = session.api().get(p.info.gvr, p.ns, p.name);
-      } catch (const client::ApiError& e) {
-        if (!e.is_not_found()) throw;
-      }
-      if (current.is_null()) {
-        Json created = modified;
-        if (mode != "client") {
-          try {
-            created = session.api().create(p.info.gvr, modified, {.dry_run = dry_run_option(mode)});
-          } catch (const client::ApiError& e) {
-            rethrow_with_source(e, "creating", m.source);
-          }
-        }
-        print_result(session, created, p.info, "created", mode);
-        continue;
-      }
-      Json original;
-      if (auto last = object::annotation(current, kLastApplied)) {
-        original = Json::parse(*last, nullptr, false);
-        if (original.is_discarded()) original = nullptr;
-      } else {
-        std::cerr << "Warning: resource " << p.info.gvr.resource << "/" << p.name
-                  << " is missing the kubectl.kubernetes.io/last-applied-configuration annotation which is required "
-                     "by kubectl apply. kubectl apply should only be used on resources created declaratively by "
-                     "either kubectl create --save-config or kubectl apply. The missing annotation will be patched "
-                     "automatically.\n";
-      }
-      auto schema = object::patch::builtin_patch_schema(p.info.gvr.group, p.info.kind);
-      Json patch;
-      client::PatchType type = client::PatchType::strategic;
-      if (schema) {
-        patch = object::patch::create_three_way_strategic_merge_patch(original.is_null() ? Json::object() : original,
-                                                                      modified, current, *schema);
-      } else {
-        // Custom resources: a JSON merge patch of the new configuration plus deletions of
-        // fields the previous configuration set.
-        type = client::PatchType::merge;
-        patch = object::patch::create_merge_patch(current, modified);
-        Json keep_others = object::patch::create_merge_patch(original.is_null() ? Json::object() : original, modified);
-        Json merged = Json::object();
-        // Only send additions/changes against current and deletions recorded in original.
-        std::function<void(Json&, const Json&, const Json&)> combine = [&](Json& out, const Json& to_current,
-                                                                           const Json& to_original) {
-          for (auto& [k, v] : to_current.items()) {
-            if (v.is_null()) {
-              if (to_original.is_object() && to_original.contains(k) && to_original[k].is_null()) out[k] = nullptr;
-              continue;
-            }
-            if (v.is_object() && to_original.is_object() && to_original.contains(k) && to_original[k].is_object()) {
-              Json sub = Json::object();
-              combine(sub, v, to_original[k]);
-              if (!sub.empty()) out[k] = sub;
-            } else if (v.is_object()) {
-              Json sub = Json::object();
-              combine(sub, v, Json::object());
-              if (!sub.empty()) out[k] = sub;
-            } else {
-              out[k] = v;
-            }
-          }
-        };
-        combine(merged, patch, keep_others);
-        patch = merged;
-      }
-      if (is_empty_patch(patch)) {
-        print_result(session, current, p.info, "unchanged", mode);
-        continue;
-      }
-      Json result = current;
-      if (mode != "client") {
-        try {
-          result = session.api().patch(p.info.gvr, p.ns, p.name, type, patch, {.dry_run = dry_run_option(mode)});
-        } catch (const client::ApiError& e) {
-          rethrow_with_source(e, "patching", m.source);
-        }
-      }
-      print_result(session, result, p.info, "configured", mode);
+      auto applied = apply_manifest(session, m, mode, true);
+      print_result(session, applied.object, applied.info, applied.verb, mode);
+      done.push_back(std::move(applied));
     } catch (const client::ApiError& e) {
       std::cerr << api_error_text(e) << "\n";
       rc = 1;
     }
   }
+  // Nothing is pruned after a failed apply: the applied set is incomplete.
+  if (rc == 0 && f.boolean("prune")) rc = prune_unapplied(session, prune, done, mode);
   return rc;
 }
 

@@ -28,27 +28,6 @@ std::string url_escape(const std::string& s) {
   return out;
 }
 
-// Go durations as kubectl flags take them: "30s", "1m", "2h", "1h30m", "500ms".
-std::chrono::milliseconds parse_duration(const std::string& text) {
-  if (text.empty() || text == "0") return std::chrono::milliseconds(0);
-  long long total = 0;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    std::size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-    if (start == i) throw CommandError("time: invalid duration \"" + text + "\"");
-    double value = std::stod(text.substr(start, i - start));
-    std::size_t ustart = i;
-    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
-    std::string unit = text.substr(ustart, i - ustart);
-    double ms = unit == "ms" ? value : unit == "s" ? value * 1000 : unit == "m" ? value * 60000
-              : unit == "h" ? value * 3600000 : -1;
-    if (ms < 0) throw CommandError("time: " + std::string(unit.empty() ? "missing unit" : "unknown unit \"" + unit + "\"") + " in duration \"" + text + "\"");
-    total += static_cast<long long>(ms);
-  }
-  return std::chrono::milliseconds(total);
-}
-
 // ---- logs --------------------------------------------------------------------------------
 
 void add_logs_flags(Flags& flags) {

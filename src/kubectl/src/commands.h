@@ -2,6 +2,7 @@
 // arguments exclude the command words ("get", "create deployment").
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +75,25 @@ std::int64_t parse_go_int(const std::string& text);
 // --overrides applied to a generated object as --override-type (merge | json | strategic) says.
 Json apply_overrides(const Json& object, const std::string& overrides, const std::string& type);
 
+// Go durations as kubectl flags take them: "30s", "1m", "2h", "1h30m", "500ms".
+std::chrono::milliseconds parse_duration(const std::string& text);
+
+// One manifest applied as `kubectl apply` does (created / configured / unchanged), with
+// dry-run mode "none" | "client" | "server"; server errors come wrapped with the source.
+struct AppliedObject {
+  Json object;
+  client::ResourceInfo info;
+  std::string verb;
+};
+// `record`: write the last-applied annotation (apply) or leave it as it is (diff).
+AppliedObject apply_manifest(Session& session, const Manifest& m, const std::string& mode, bool record);
+
+// apply --prune: the allowlisted types (validating -l/--all and --prune-allowlist first;
+// empty without --prune), then the deletion of what the apply did not touch.
+std::vector<client::ResourceInfo> prune_types(Session& session);
+int prune_unapplied(Session& session, const std::vector<client::ResourceInfo>& types,
+                    const std::vector<AppliedObject>& applied, const std::string& mode);
+
 // dry-run: "none" | "client" | "server".
 std::string dry_run_mode(const Flags& flags);
 std::string dry_run_suffix(const std::string& mode);  // " (dry run)" / " (server dry run)"
@@ -101,4 +121,8 @@ std::vector<CommandDef> expose_commands();
 std::vector<CommandDef> exec_commands();
 std::vector<CommandDef> port_forward_commands();
 std::vector<CommandDef> cp_commands();
+std::vector<CommandDef> drain_commands();
+std::vector<CommandDef> diff_commands();
+std::vector<CommandDef> completion_commands();
+std::vector<CommandDef> top_commands();
 }  // namespace k3s::kubectl

@@ -43,6 +43,13 @@ class Flags {
   bool boolean(const std::string& name) const;
   std::int64_t integer(const std::string& name) const;
 
+  // The long names of every registered flag (for shell completion).
+  std::vector<std::string> long_names() const {
+    std::vector<std::string> out;
+    for (const auto& s : specs_) out.push_back(s.name);
+    return out;
+  }
+
   const std::vector<std::string>& positional() const { return positional_; }
   // Arguments after `--` (exec, run): empty when there was no `--`.
   const std::vector<std::string>& after_dashes() const { return after_dashes_; }

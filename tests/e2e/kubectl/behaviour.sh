@@ -111,5 +111,17 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$K3S" kubectl --kubeco
 rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "^error: " && pass "unreadable kubeconfig" || fail "unreadable kubeconfig: rc=$rc $out"
 
+# completion: the bash script loads, registers for kubectl and completes commands, flags,
+# types and names through this server (ours is not cobra's script, so not in the parity suite).
+mkdir -p "$WORK/cbin" && ln -sf "$K3S" "$WORK/cbin/kubectl"
+got=$(PATH="$WORK/cbin:$PATH" bash -c 'source <(kubectl completion bash) && complete -p kubectl' 2>&1)
+[ "$got" = "complete -o default -F __kubectl_complete kubectl" ] && pass "completion bash loads" || fail "completion bash loads: $got"
+got=$(PATH="$WORK/cbin:$PATH" KC="$KC" bash -c '
+  source <(kubectl completion bash)
+  t() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); COMPREPLY=(); __kubectl_complete; echo "${COMPREPLY[*]}"; }
+  t kubectl dr; t kubectl drain --ignore-d; t kubectl --kubeconfig "$KC" get namesp; t kubectl --kubeconfig "$KC" get ns kube-s' 2>&1)
+want=$'drain\n--ignore-daemonsets\nnamespaces\nkube-system'
+[ "$got" = "$want" ] && pass "completion bash completes" || fail "completion bash completes: $got"
+
 echo "behaviour: $failures failures"
 [ "$failures" -eq 0 ]
