@@ -23,23 +23,6 @@ void add_generated_flags(Flags& flags, const std::string& manager) {
   flags.add("allow-missing-template-keys", 0, false, "true");
 }
 
-// Sends a generated object (or for --dry-run=client keeps it); returns what to print.
-Json submit(Session& session, Json object, const client::GroupVersionResource& gvr, const std::string& mode,
-            bool namespace_in_dry_run) {
-  const Flags& f = session.flags();
-  if (namespace_in_dry_run && f.given("namespace")) object["metadata"]["namespace"] = session.namespace_();
-  if (f.boolean("save-config")) {
-    Json copy = object;
-    object["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] = go_json_compact(copy) + "\n";
-  }
-  if (mode == "client") return object;
-  object["metadata"]["namespace"] = session.namespace_();
-  client::WriteOptions wo;
-  wo.field_manager = f.str("field-manager");
-  if (mode == "server") wo.dry_run = {"All"};
-  return session.api().create(gvr, object, wo);
-}
-
 // ---- expose ------------------------------------------------------------------------------
 
 void add_expose_flags(Flags& flags) {
@@ -120,7 +103,7 @@ int run_expose(Session& session) {
   for (const auto& t : fetch_targets(session, f.positional())) {
     try {
       if (t.error) throw *t.error;
-      Json result = submit(session, service_for(session, t), services.gvr, mode, true);
+      Json result = submit_generated(session, service_for(session, t), services.gvr, mode, true);
       print_result(session, result, services, "exposed", mode);
     } catch (const std::exception& e) {
       rc = report_error(e, std::cerr);
@@ -173,7 +156,7 @@ int run_autoscale(Session& session) {
                   {"status", {{"currentMetrics", nullptr}, {"desiredReplicas", 0}}}};
       Json result;
       try {
-        result = submit(session, hpa, hpas.gvr, mode, false);
+        result = submit_generated(session, hpa, hpas.gvr, mode, false);
       } catch (const client::ApiError&) {
         // kubectl retries any failure with the autoscaling/v1 form and reports that answer.
         Json v1_spec = {{"scaleTargetRef", target}, {"maxReplicas", max}};
@@ -184,7 +167,7 @@ int run_autoscale(Session& session) {
                    {"metadata", {{"name", name}, {"creationTimestamp", nullptr}}},
                    {"spec", v1_spec},
                    {"status", {{"currentReplicas", 0}, {"desiredReplicas", 0}}}};
-        result = submit(session, v1, {"autoscaling", "v1", "horizontalpodautoscalers"}, mode, false);
+        result = submit_generated(session, v1, {"autoscaling", "v1", "horizontalpodautoscalers"}, mode, false);
       }
       print_result(session, result, hpas, "autoscaled", mode);
     } catch (const std::exception& e) {

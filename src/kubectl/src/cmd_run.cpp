@@ -99,22 +99,6 @@ Json generate_pod(Session& session, const std::string& name, const std::vector<s
           {"status", Json::object()}};
 }
 
-// Sends (or for --dry-run=client only prints) one generated object; returns what to print.
-Json submit(Session& session, Json object, const client::ResourceInfo& info, const std::string& mode) {
-  const Flags& f = session.flags();
-  if (f.given("namespace")) object["metadata"]["namespace"] = session.namespace_();
-  if (f.boolean("save-config")) {
-    Json copy = object;
-    object["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] = go_json_compact(copy) + "\n";
-  }
-  if (mode == "client") return object;
-  object["metadata"]["namespace"] = session.namespace_();
-  client::WriteOptions wo;
-  wo.field_manager = f.str("field-manager");
-  if (mode == "server") wo.dry_run = {"All"};
-  return session.api().create(info.gvr, object, wo);
-}
-
 int run_run(Session& session) {
   const Flags& f = session.flags();
   if (!f.given("image")) throw CommandError("required flag(s) \"image\" not set");
@@ -160,11 +144,11 @@ int run_run(Session& session) {
                     {"spec", {{"ports", Json::array({{{"port", port}, {"protocol", "TCP"}, {"targetPort", port}}})},
                               {"selector", pod["metadata"]["labels"]}}},
                     {"status", {{"loadBalancer", Json::object()}}}};
-    Json created = submit(session, service, services, mode);
+    Json created = submit_generated(session, service, services.gvr, mode, true);
     print_result(session, created, services, "created", mode);
     if (yaml_output) std::cout << "---\n---\n";
   }
-  Json created = submit(session, pod, pods, mode);
+  Json created = submit_generated(session, pod, pods.gvr, mode, true);
   print_result(session, created, pods, "created", mode);
   return 0;
 }

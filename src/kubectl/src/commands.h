@@ -94,6 +94,12 @@ std::vector<client::ResourceInfo> prune_types(Session& session);
 int prune_unapplied(Session& session, const std::vector<client::ResourceInfo>& types,
                     const std::vector<AppliedObject>& applied, const std::string& mode);
 
+// Sends an object a command generated (run, expose, autoscale) as kubectl does: --save-config,
+// and for --dry-run=client only the object itself (with -n's namespace when
+// `namespace_in_dry_run`); returns what to print.
+Json submit_generated(Session& session, Json object, const client::GroupVersionResource& gvr, const std::string& mode,
+                      bool namespace_in_dry_run);
+
 // dry-run: "none" | "client" | "server".
 std::string dry_run_mode(const Flags& flags);
 std::string dry_run_suffix(const std::string& mode);  // " (dry run)" / " (server dry run)"

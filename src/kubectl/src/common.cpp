@@ -292,6 +292,22 @@ Json apply_overrides(const Json& object, const std::string& overrides, const std
   }
 }
 
+Json submit_generated(Session& session, Json object, const client::GroupVersionResource& gvr, const std::string& mode,
+                      bool namespace_in_dry_run) {
+  const Flags& f = session.flags();
+  if (namespace_in_dry_run && f.given("namespace")) object["metadata"]["namespace"] = session.namespace_();
+  if (f.boolean("save-config")) {
+    Json copy = object;
+    object["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] = go_json_compact(copy) + "\n";
+  }
+  if (mode == "client") return object;
+  object["metadata"]["namespace"] = session.namespace_();
+  client::WriteOptions wo;
+  wo.field_manager = f.str("field-manager");
+  if (mode == "server") wo.dry_run = {"All"};
+  return session.api().create(gvr, object, wo);
+}
+
 std::string dry_run_mode(const Flags& flags) {
   if (!flags.given("dry-run")) return "none";
   std::string v = flags.str("dry-run");

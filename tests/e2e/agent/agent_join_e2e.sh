@@ -16,12 +16,6 @@ KUBECTL=${2:?kubectl binary}
 WORK=$(mktemp -d /tmp/k3s-e2e-agent.XXXXXX)
 chmod 755 "$WORK"
 KC=$WORK/kubeconfig
-ID=$(( ($$ % 200) + 20 ))
-NS=k3s-e2e-agent-$$
-VETH_HOST=k3a${$}h
-VETH_NODE=k3a${$}n
-HOST_IP=10.201.$ID.1
-NODE_IP=10.201.$ID.2
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("0.0.0.0",0)); print(s.getsockname()[1]); s.close()')
 SERVICE_PORT=$(( 20000 + ($$ % 20000) ))
 SERVER_PID=""
@@ -34,8 +28,7 @@ cleanup() {
   [ -n "$SERVICE_PID" ] && { kill -KILL "$SERVICE_PID" 2>/dev/null; wait "$SERVICE_PID" 2>/dev/null; }
   [ -n "$SERVER_PID" ] && { kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
   ip netns pids "$NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-  ip link del "$VETH_HOST" 2>/dev/null
-  ip netns del "$NS" 2>/dev/null
+  remove_node_netns
   if [ "$failures" -ne 0 ]; then
     echo "--- server log (tail)"; tail -30 "$WORK/server.log"
     for f in "$WORK"/agent*.log; do [ -f "$f" ] && { echo "--- $f (tail)"; tail -15 "$f"; }; done
@@ -57,14 +50,8 @@ wait_grep() {
 }
 
 # The node's network: its own namespace behind a veth pair.
-ip netns add "$NS" || { echo "cannot create a network namespace"; exit 1; }
-ip link add "$VETH_HOST" type veth peer name "$VETH_NODE" || { fail "veth"; exit 1; }
-ip link set "$VETH_NODE" netns "$NS"
-ip addr add "$HOST_IP/30" dev "$VETH_HOST"
-ip link set "$VETH_HOST" up
-ip netns exec "$NS" ip addr add "$NODE_IP/30" dev "$VETH_NODE"
-ip netns exec "$NS" ip link set "$VETH_NODE" up
-ip netns exec "$NS" ip link set lo up
+source "$(dirname "$0")/../lib/node_netns.sh"
+make_node_netns 10.201 agent
 # Nothing from outside the namespace may reach the node's service port directly.
 ip netns exec "$NS" iptables -A INPUT -i "$VETH_NODE" -p tcp --dport "$SERVICE_PORT" -j DROP
 

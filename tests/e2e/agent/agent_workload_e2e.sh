@@ -13,11 +13,6 @@ WORK=$(mktemp -d /tmp/k3s-e2e-agentwl.XXXXXX)
 chmod 755 "$WORK"
 KC=$WORK/kubeconfig
 ID=$(( ($$ % 200) + 20 ))
-NS=k3s-e2e-wl-$$
-VETH_HOST=k3w${$}h
-VETH_NODE=k3w${$}n
-HOST_IP=10.202.$ID.1
-NODE_IP=10.202.$ID.2
 NODE=agent-wl
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("0.0.0.0",0)); print(s.getsockname()[1]); s.close()')
 SERVER_PID=""
@@ -43,8 +38,7 @@ cleanup() {
     sleep 0.5
   done
   [ -n "$SERVER_PID" ] && { kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
-  ip netns del "$NS" 2>/dev/null
-  ip link del "$VETH_HOST" 2>/dev/null
+  remove_node_netns
   if [ "$failures" -ne 0 ]; then
     echo "--- server log (tail)"; tail -30 "$WORK/server.log"
     echo "--- agent log (tail)"; tail -40 "$WORK/agent.log"
@@ -53,14 +47,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add "$NS" || { echo "cannot create a network namespace"; exit 1; }
-ip link add "$VETH_HOST" type veth peer name "$VETH_NODE" || { fail "veth"; exit 1; }
-ip link set "$VETH_NODE" netns "$NS"
-ip addr add "$HOST_IP/30" dev "$VETH_HOST"
-ip link set "$VETH_HOST" up
-ip netns exec "$NS" ip addr add "$NODE_IP/30" dev "$VETH_NODE"
-ip netns exec "$NS" ip link set "$VETH_NODE" up
-ip netns exec "$NS" ip link set lo up
+source "$(dirname "$0")/../lib/node_netns.sh"
+make_node_netns 10.202 wl
 ip netns exec "$NS" ip route add default via "$HOST_IP"
 # The server may not reach the kubelet directly: only the tunnel leads there.
 ip netns exec "$NS" iptables -I INPUT -i "$VETH_NODE" -p tcp --dport 10250 -j DROP

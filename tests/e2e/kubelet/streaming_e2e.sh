@@ -29,36 +29,23 @@ spec:
     command: ["sh", "-c", "exec sleep 3600"]
 ---
 apiVersion: v1
-kind: Pod
-metadata: {name: talker-real}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: main
-    image: k3s.local/busybox:test
-    stdin: true
-    tty: true
-    command: ["sh"]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: talker-ours}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: main
-    image: k3s.local/busybox:test
-    stdin: true
-    tty: true
-    command: ["sh"]
----
-apiVersion: v1
 kind: Service
 metadata: {name: web}
 spec:
   selector: {app: box}
   ports: [{name: http, port: 80, targetPort: web}]
 YAML
+# Shells on a terminal, one per kubectl for attach (see below).
+for side in real ours; do
+  k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: talker-$side}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: main, image: k3s.local/busybox:test, stdin: true, tty: true, command: ["sh"]}]
+YAML
+done
 wait_for "pods Running" 90 "Running Running Running" k get pod box talker-real talker-ours -o jsonpath='{.items[*].status.phase}'
 
 REAL=("$KUBECTL" --kubeconfig "$KC")
