@@ -65,6 +65,11 @@ run_install() {
         "${vars[@]}" sh "$INSTALL_SH" "$@" >"$WORK/out" 2>&1
 }
 
+# A unit's ExecStart with its continuation lines joined and systemd's $$ / %% escapes undone.
+unit_exec_start() {
+    sed -n '/^ExecStart=/,/[^\\]$/p' "$1" | sed 's/^ExecStart=//; s/\\$//' | tr '\n' ' ' | sed 's/\$\$/$/g; s/%%/%/g'
+}
+
 fake_systemctl() {
     mkdir -p "$WORK/fake"
     printf '#!/bin/sh\necho "$*" >>"%s"\n' "$WORK/systemctl.log" >"$WORK/fake/systemctl"
@@ -337,9 +342,7 @@ case_notify_ready() {
         -- server --disable-agent --data-dir "$data" --https-listen-port "$port" --bind-address 127.0.0.1 \
         --write-kubeconfig "$kc" || fail "install failed"
     local unit=$UNITS/k3s.service exec_start
-    # ExecStart with its continuation lines joined and systemd's $$ / %% escapes undone.
-    exec_start=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$unit" | sed 's/^ExecStart=//; s/\\$//' | tr '\n' ' ' |
-        sed 's/\$\$/$/g; s/%%/%/g')
+    exec_start=$(unit_exec_start "$unit")
     [ -n "$exec_start" ] || fail "no ExecStart in $unit"
     python3 "$HERE/notify_listener.py" "$WORK/notify.sock" "$WORK/notify.log" -- \
         "$KUBECTL" --kubeconfig "$kc" get --raw /readyz &
@@ -377,8 +380,97 @@ case_release_set() {
     expect cmp -s "$dist/k3s" "$BIN/k3s"
 }
 
+# The documented airgap install with no network at all: in a network namespace holding only
+# loopback (and a private mount namespace for k3s's paths), the release set's images go to
+# /var/lib/rancher/k3s/agent/images/, the binary to the bin dir, install.sh runs with
+# INSTALL_K3S_SKIP_DOWNLOAD=true, and the server started as its unit starts it brings the node
+# Ready and runs the test workload.
+case_airgap() {
+    [ -x "${K3S_BINARY:-}" ] || fail "K3S_BINARY must name the built k3s binary"
+    [ -x "${KUBECTL:-}" ] || fail "KUBECTL must name a kubectl binary"
+    command -v unshare >/dev/null && unshare --net --mount true 2>/dev/null || {
+        echo "SKIP: needs unshare --net --mount (root with CAP_SYS_ADMIN)"
+        exit $SKIP
+    }
+    K3S_BIN=$K3S_BINARY bash "$HERE/../../scripts/release.sh" "$WORK/dist" >"$WORK/out" 2>&1 || fail "release.sh failed"
+    WORK=$WORK ROOT=$ROOT KUBECTL=$KUBECTL unshare --net --mount --propagation private "$SELF" "$INSTALL_SH" airgap_in_namespace ||
+        fail "airgap install checks failed"
+}
+
+case_airgap_in_namespace() {
+    WORK=${WORK:?} ROOT=${ROOT:?}
+    BIN=$ROOT/usr/local/bin
+    UNITS=$ROOT/etc/systemd/system
+    URL=http://127.0.0.1:1  # nothing to download from, and nothing may be downloaded
+    ip link set lo up
+    [ "$(ip -o link show | wc -l)" = 1 ] || fail "the namespace has more than loopback: $(ip -o link show)"
+    ip route get 1.1.1.1 >/dev/null 2>&1 && fail "the namespace has a route out"
+    local d
+    for d in /run/k3s /run/netns /var/lib/kubelet /var/log/pods /var/lib/cni /etc/rancher /var/lib/rancher; do
+        mkdir -p "$d" && mount -t tmpfs tmpfs "$d" || fail "cannot mount tmpfs on $d"
+    done
+    # Globals: the EXIT trap runs after this function has returned.
+    K3S_PID=""
+    MY_NETNS=$(readlink /proc/self/ns/net)
+    stop_everything() {
+        [ -n "$K3S_PID" ] && { kill -TERM "$K3S_PID" 2>/dev/null; wait "$K3S_PID" 2>/dev/null; }
+        local pid
+        for pid in /proc/[0-9]*; do
+            pid=${pid#/proc/}
+            [ "$pid" = "$$" ] && continue
+            [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$MY_NETNS" ] || continue
+            case "$(cat "/proc/$pid/comm" 2>/dev/null)" in containerd*|pause|sleep|k3s) kill -9 "$pid" 2>/dev/null ;; esac
+        done
+    }
+    trap stop_everything EXIT
+    mkdir -p /var/lib/rancher/k3s/agent/images "$BIN"
+    cp "$WORK/dist/k3s-airgap-images-amd64.tar" /var/lib/rancher/k3s/agent/images/
+    cp "$WORK/dist/k3s" "$BIN/k3s"
+    run_install INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_SKIP_ENABLE=true INSTALL_K3S_SKIP_START=true \
+        K3S_KUBECONFIG_MODE=644 -- server --node-name airgap-node || fail "airgap install failed"
+    local unit=$UNITS/k3s.service exec_start
+    exec_start=$(unit_exec_start "$unit")
+    [ -n "$exec_start" ] || fail "no ExecStart in $unit"
+    (set -a; . "$unit.env"; exec sh -c "exec $exec_start") >"$WORK/k3s.log" 2>&1 &
+    K3S_PID=$!
+    local kc=/etc/rancher/k3s/k3s.yaml ready=""
+    k() { "$KUBECTL" --kubeconfig "$kc" "$@"; }
+    for _ in $(seq 1 300); do
+        ready=$(k get node airgap-node -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)
+        [ "$ready" = True ] && break
+        kill -0 "$K3S_PID" 2>/dev/null || { tail -20 "$WORK/k3s.log" >&2; fail "k3s exited"; }
+        sleep 0.5
+    done
+    [ "$ready" = True ] || { tail -30 "$WORK/k3s.log" >&2; fail "the node did not become Ready"; }
+    k apply -f - >/dev/null <<'YAML' || fail "cannot create the workload"
+apiVersion: v1
+kind: Pod
+metadata: {name: offline}
+spec:
+  containers: [{name: main, image: k3s.local/busybox:test, command: ["sh", "-c", "echo ran-offline; exec sleep 3600"]}]
+YAML
+    local phase=""
+    for _ in $(seq 1 240); do
+        phase=$(k get pod offline -o jsonpath='{.status.phase}' 2>/dev/null)
+        [ "$phase" = Running ] && break
+        sleep 0.5
+    done
+    [ "$phase" = Running ] || { k describe pod offline >&2; tail -30 "$WORK/k3s.log" >&2; fail "the workload did not run: $phase"; }
+    local logs=""
+    for _ in $(seq 1 20); do
+        logs=$(k logs offline 2>/dev/null)
+        [ "$logs" = ran-offline ] && break
+        sleep 0.5
+    done
+    [ "$logs" = ran-offline ] || fail "workload output: '$logs'"
+    grep -q "imported images from /var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar" "$WORK/k3s.log" ||
+        fail "the airgap images were not imported from the documented place"
+    return 0
+}
+
 case "$CASE" in
     uninstall_in_namespace) case_uninstall_in_namespace ;;
+    airgap_in_namespace) case_airgap_in_namespace ;;
     *)
         declare -F "case_$CASE" >/dev/null || { echo "unknown case $CASE" >&2; exit 2; }
         setup
