@@ -154,3 +154,37 @@ TEST(WorkQueue, ManyWorkersNeverShareAKey) {
   EXPECT_FALSE(overlap);
   EXPECT_GE(processed.load(), 7);
 }
+
+TEST(WorkQueue, GetForGivesUpWhenIdleAndStillSeesDelayedItems) {
+  WorkQueue q("idle", exponential_only());
+  EXPECT_FALSE(q.get_for(20ms).has_value());
+  EXPECT_FALSE(q.shutting_down());
+  q.add_after("later", 10ms);
+  auto item = q.get_for(30s);  // woken by the delayed item, not by the 30 s limit
+  ASSERT_TRUE(item.has_value());
+  EXPECT_EQ(*item, "later");
+}
+
+TEST(WorkQueue, DelayedItemWakesAGetterAlreadyWaitingForever) {
+  WorkQueue q("sleeper", exponential_only());
+  auto waiter = std::async(std::launch::async, [&] { return q.get(); });
+  std::this_thread::sleep_for(20ms);  // let it block with nothing due
+  q.add_after("x", 10ms);
+  ASSERT_EQ(waiter.wait_for(30s), std::future_status::ready);
+  EXPECT_EQ(waiter.get(), "x");
+}
+
+TEST(WorkQueue, StarvedCallbackOnlyWhenNoGetterIsThereToTakeTheItem) {
+  WorkQueue q("starved", exponential_only());
+  std::atomic<int> starved{0};
+  q.on_starved([&] { ++starved; });
+  // The caller of get() promotes the delayed item and takes it itself: not starvation.
+  q.add_after("x", 10ms);
+  ASSERT_EQ(q.get(), "x");
+  EXPECT_EQ(starved.load(), 0);
+  q.add("y");  // nobody is waiting
+  EXPECT_EQ(starved.load(), 1);
+  q.add("y");  // already queued: nothing new to take
+  EXPECT_EQ(starved.load(), 1);
+  q.done("x");
+}

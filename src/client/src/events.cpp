@@ -24,9 +24,7 @@ std::string unique_event_name(const std::string& object_name) {
 }  // namespace
 
 EventRecorder::EventRecorder(Client& client, std::string component, std::string host)
-    : client_(client), component_(std::move(component)), host_(std::move(host)) {
-  worker_ = std::thread([this] { loop(); });
-}
+    : client_(client), component_(std::move(component)), host_(std::move(host)) {}
 
 EventRecorder::~EventRecorder() {
   {
@@ -55,6 +53,13 @@ void EventRecorder::event(const Json& object, const std::string& type, const std
   queue_.push_back(std::move(p));
   ++enqueued_;
   cv_.notify_all();
+  if (!worker_running_) {
+    // The previous worker, if any, has left the loop (it cleared the flag under this lock)
+    // and needs nothing more from us to finish.
+    if (worker_.joinable()) worker_.join();
+    worker_running_ = true;
+    worker_ = std::thread([this] { loop(); });
+  }
 }
 
 void EventRecorder::flush() {
@@ -63,11 +68,17 @@ void EventRecorder::flush() {
   cv_.wait(lock, [&] { return written_ >= target; });
 }
 
+// Runs while there are events to write and leaves after a quiet minute: every controller
+// has a recorder, and most of them are silent most of the time.
 void EventRecorder::loop() {
+  constexpr auto kIdle = std::chrono::seconds(60);
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping with nothing left
+    cv_.wait_for(lock, kIdle, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) {  // stopping or idle, with nothing left
+      worker_running_ = false;
+      return;
+    }
     Pending p = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();

@@ -55,13 +55,13 @@ std::shared_ptr<RateLimiter> default_controller_rate_limiter() {
 // ---- WorkQueue ----------------------------------------------------------------------------
 
 WorkQueue::WorkQueue(std::string name, std::shared_ptr<RateLimiter> limiter)
-    : name_(std::move(name)), limiter_(std::move(limiter)) {
-  delay_thread_ = std::thread([this] { delay_loop(); });
-}
+    : name_(std::move(name)), limiter_(std::move(limiter)) {}
 
-WorkQueue::~WorkQueue() {
-  shut_down();
-  if (delay_thread_.joinable()) delay_thread_.join();
+WorkQueue::~WorkQueue() { shut_down(); }
+
+void WorkQueue::notify_locked() {
+  ready_cv_.notify_one();
+  if (on_starved_ && queue_.size() > static_cast<std::size_t>(waiting_getters_)) on_starved_();
 }
 
 void WorkQueue::add_locked(const std::string& item) {
@@ -69,7 +69,7 @@ void WorkQueue::add_locked(const std::string& item) {
   if (!dirty_.insert(item).second) return;  // already queued (or pending re-queue)
   if (processing_.count(item)) return;      // re-queued by done()
   queue_.push_back(item);
-  ready_cv_.notify_one();
+  notify_locked();
 }
 
 void WorkQueue::add(const std::string& item) {
@@ -77,10 +77,41 @@ void WorkQueue::add(const std::string& item) {
   add_locked(item);
 }
 
-std::optional<std::string> WorkQueue::get() {
+std::optional<std::chrono::steady_clock::time_point> WorkQueue::promote_due_locked() {
+  const auto now = std::chrono::steady_clock::now();
+  while (!waiting_by_time_.empty()) {
+    auto first = waiting_by_time_.begin();
+    if (first->first > now) return first->first;
+    std::string item = first->second;
+    waiting_by_time_.erase(first);
+    waiting_.erase(item);
+    add_locked(item);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> WorkQueue::take(std::optional<std::chrono::steady_clock::time_point> give_up_at) {
   std::unique_lock lock(mu_);
-  ready_cv_.wait(lock, [&] { return !queue_.empty() || shutting_down_; });
-  if (shutting_down_) return std::nullopt;
+  // Counted from the start: the item this caller promotes is one it takes itself, so it
+  // must not look like starvation.
+  ++waiting_getters_;
+  struct Leave {
+    int& getters;
+    ~Leave() { --getters; }
+  } leave{waiting_getters_};
+  for (;;) {
+    if (shutting_down_) return std::nullopt;
+    auto wake_at = promote_due_locked();
+    if (!queue_.empty()) break;
+    if (give_up_at) {
+      if (std::chrono::steady_clock::now() >= *give_up_at) return std::nullopt;
+      if (!wake_at || *give_up_at < *wake_at) wake_at = give_up_at;
+    }
+    if (wake_at)
+      ready_cv_.wait_until(lock, *wake_at);
+    else
+      ready_cv_.wait(lock);
+  }
   std::string item = std::move(queue_.front());
   queue_.pop_front();
   processing_.insert(item);
@@ -88,12 +119,16 @@ std::optional<std::string> WorkQueue::get() {
   return item;
 }
 
+std::optional<std::string> WorkQueue::get() { return take(std::nullopt); }
+
+std::optional<std::string> WorkQueue::get_for(Duration idle) { return take(std::chrono::steady_clock::now() + idle); }
+
 void WorkQueue::done(const std::string& item) {
   std::lock_guard lock(mu_);
   processing_.erase(item);
   if (dirty_.count(item) && !shutting_down_) {
     queue_.push_back(item);
-    ready_cv_.notify_one();
+    notify_locked();
   }
 }
 
@@ -114,27 +149,9 @@ void WorkQueue::add_after(const std::string& item, Duration delay) {
     waiting_.emplace(item, ready_at);
   }
   waiting_by_time_.insert({ready_at, item});
-  delay_cv_.notify_one();
-}
-
-void WorkQueue::delay_loop() {
-  std::unique_lock lock(mu_);
-  while (!shutting_down_) {
-    if (waiting_by_time_.empty()) {
-      delay_cv_.wait(lock);
-      continue;
-    }
-    auto first = waiting_by_time_.begin();
-    const auto now = std::chrono::steady_clock::now();
-    if (first->first > now) {
-      delay_cv_.wait_until(lock, first->first);
-      continue;
-    }
-    std::string item = first->second;
-    waiting_by_time_.erase(first);
-    waiting_.erase(item);
-    add_locked(item);
-  }
+  // A waiting getter may be asleep until a later time (or for good): let every one of
+  // them recompute when to wake.
+  ready_cv_.notify_all();
 }
 
 void WorkQueue::add_rate_limited(const std::string& item) { add_after(item, limiter_->when(item)); }
@@ -143,16 +160,21 @@ void WorkQueue::forget(const std::string& item) { limiter_->forget(item); }
 
 int WorkQueue::num_requeues(const std::string& item) { return limiter_->num_requeues(item); }
 
-std::size_t WorkQueue::len() const {
+std::size_t WorkQueue::len() {
   std::lock_guard lock(mu_);
+  promote_due_locked();
   return queue_.size();
+}
+
+void WorkQueue::on_starved(std::function<void()> callback) {
+  std::lock_guard lock(mu_);
+  on_starved_ = std::move(callback);
 }
 
 void WorkQueue::shut_down() {
   std::lock_guard lock(mu_);
   shutting_down_ = true;
   ready_cv_.notify_all();
-  delay_cv_.notify_all();
 }
 
 bool WorkQueue::shutting_down() const {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -34,8 +35,10 @@ class Controller {
 };
 
 // A controller whose work is keys in a rate-limited queue: handlers enqueue
-// "namespace/name" keys, `workers` threads call sync(key). A sync that throws is retried
-// with the queue's exponential backoff; one that returns is forgotten.
+// "namespace/name" keys, workers call sync(key). A sync that throws is retried with the
+// queue's exponential backoff; one that returns is forgotten. One worker is always there;
+// up to concurrent_syncs - 1 more start while keys wait for a worker and leave after a
+// while without work, so an idle cluster does not keep five threads per controller.
 class QueueController : public Controller {
  public:
   QueueController(ControllerContext& context, std::string name);
@@ -63,12 +66,17 @@ class QueueController : public Controller {
   client::WorkQueue& queue() { return queue_; }
 
  private:
-  void worker();
+  struct ExtraWorkers;
+  // Syncs keys until the queue shuts down or, when `idle` is set, no key came for that long.
+  void work(std::optional<std::chrono::steady_clock::duration> idle);
+  void start_extra_worker();
+  void run_periodic(std::stop_token stop);
 
   ControllerContext& context_;
   std::string name_;
   client::EventRecorder recorder_;
   client::WorkQueue queue_;
+  std::shared_ptr<ExtraWorkers> extra_;
 };
 
 // One entry per controller, named as kube-controller-manager names it ("deployment",

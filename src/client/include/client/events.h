@@ -57,6 +57,7 @@ class EventRecorder {
   std::deque<Pending> queue_;
   std::uint64_t enqueued_ = 0, written_ = 0;
   bool stopping_ = false;
+  bool worker_running_ = false;
   std::unordered_map<std::string, Aggregate> seen_;  // aggregation key -> Event
   std::list<std::string> lru_;                       // most recent first
   std::thread worker_;

@@ -6,19 +6,22 @@
 //    exponential backoff combined with an overall token bucket); forget() resets the
 //    item's backoff;
 //  - shut_down() wakes every get() (which then returns nullopt) and ignores new adds.
+// Delayed adds are moved into the queue by the workers waiting in get(), not by a thread of
+// the queue's own: a controller manager runs dozens of queues, and a thread each is memory
+// an edge node does not have to spare.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -92,6 +95,9 @@ class WorkQueue {
   // Blocks until an item is available; nullopt once shut down (after draining nothing:
   // queued items are dropped, as client-go's ShutDown does).
   std::optional<std::string> get();
+  // As get(), but gives up after `idle` without an item: nullopt then, too (check
+  // shutting_down() to tell the two apart).
+  std::optional<std::string> get_for(Duration idle);
   // Marks the item processed; re-queues it if it was added while being processed.
   void done(const std::string& item);
 
@@ -101,14 +107,20 @@ class WorkQueue {
   void forget(const std::string& item);
   int num_requeues(const std::string& item);
 
-  std::size_t len() const;  // queued (not processing, not waiting)
+  std::size_t len();  // queued (not processing, not waiting), delayed items now due included
+  // Called, under the queue's lock, whenever more items are queued than get() callers wait
+  // for them: the owner may start another worker. It must not call back into the queue.
+  void on_starved(std::function<void()> callback);
   void shut_down();
   bool shutting_down() const;
   const std::string& name() const { return name_; }
 
  private:
   void add_locked(const std::string& item);
-  void delay_loop();
+  // Moves delayed items whose time has come into the queue; returns the next ready time.
+  std::optional<std::chrono::steady_clock::time_point> promote_due_locked();
+  std::optional<std::string> take(std::optional<std::chrono::steady_clock::time_point> give_up_at);
+  void notify_locked();
 
   std::string name_;
   std::shared_ptr<RateLimiter> limiter_;
@@ -119,12 +131,12 @@ class WorkQueue {
   std::unordered_set<std::string> dirty_;       // queued or to be re-queued
   std::unordered_set<std::string> processing_;  // handed out, not done yet
   bool shutting_down_ = false;
+  int waiting_getters_ = 0;
+  std::function<void()> on_starved_;
 
   // Delayed adds: ready time per item, and a time-ordered index.
-  std::condition_variable delay_cv_;
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> waiting_;
   std::set<std::pair<std::chrono::steady_clock::time_point, std::string>> waiting_by_time_;
-  std::thread delay_thread_;
 };
 
 }  // namespace k3s::client
