@@ -338,6 +338,8 @@ struct Client::Impl {
 static void configure_client_tls(asio::ssl::context& ctx, const ClientOptions& o) {
   ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+  // Long-lived watch connections sit idle: their record buffers are freed between uses.
+  SSL_CTX_set_mode(ctx.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   try {
     if (o.insecure_skip_verify) {
       ctx.set_verify_mode(asio::ssl::verify_none);
