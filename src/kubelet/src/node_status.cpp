@@ -132,12 +132,18 @@ void NodeStatusManager::run() {
           next_status = now + std::chrono::seconds(2);
         }
       }
-      (void)posted;
+      // Until node-ipam has given the node its podCIDR, look every second rather than at
+      // the next status post (10 s): pods wait for the pod network until then.
+      if (!posted && pod_cidr().empty()) {
+        try {
+          apply_pod_cidr(api_.get(client::resources::kNodes, "", config_.node_name));
+        } catch (const std::exception& e) {
+          spdlog::debug("kubelet: reading node {}: {}", config_.node_name, e.what());
+        }
+      }
     }
     std::unique_lock lock(mu_);
-    // Until the podCIDR is known, look again every second so pods get networking promptly.
-    auto wait = (!registered_ || pod_cidr_.empty()) ? std::chrono::seconds(1) : std::chrono::seconds(1);
-    wake_.wait_for(lock, wait, [this] { return stopping_ || poked_; });
+    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || poked_; });
   }
 }
 
@@ -260,6 +266,10 @@ void NodeStatusManager::post_status() {
   options.subresource = "status";
   Json node = api_.patch(client::resources::kNodes, "", config_.node_name, client::PatchType::merge, patch, options);
   node_uid_ = object::uid_of(node);
+  apply_pod_cidr(node);
+}
+
+void NodeStatusManager::apply_pod_cidr(const Json& node) {
   std::string cidr;
   if (node.contains("spec") && node["spec"].contains("podCIDR")) cidr = node["spec"].value("podCIDR", "");
   bool changed = false;

@@ -44,6 +44,7 @@ class NodeStatusManager {
   void run();
   bool register_node();
   void post_status();
+  void apply_pod_cidr(const Json& node);  // takes spec.podCIDR once node-ipam has set it
   void renew_lease();
   Json build_status();
   Json condition(const std::string& type, bool status, const std::string& reason, const std::string& message);
