@@ -1,15 +1,18 @@
 // MySQL/MariaDB through libmariadb's text protocol. Parameters are inlined as integer
 // literals or X'hex' literals, which need no escaping and keep bytes exact. Sessions run
 // READ COMMITTED so a re-evaluated write sees the row another server just committed.
-#include <mysql.h>
 #include <mysqld_error.h>
 #include <errmsg.h>
 
 #include "kine/store.h"
+#include "sql/client_libraries.h"
 #include "sql/drivers.h"
 
 namespace k3s::kine::sql {
 namespace {
+
+const LibMariaDb& my() { return libmariadb(); }
+
 
 bool is_connection_error(unsigned int code) {
   return code == CR_SERVER_GONE_ERROR || code == CR_SERVER_LOST || code == CR_CONNECTION_ERROR ||
@@ -80,25 +83,25 @@ struct MysqlTarget {
 class MysqlConnection : public Connection {
  public:
   MysqlConnection(const MysqlTarget& target, const std::string& database) {
-    mysql_ = mysql_init(nullptr);
+    mysql_ = my().mysql_init(nullptr);
     if (!mysql_) throw SqlError(ErrorKind::other, "mysql: out of memory");
     unsigned int connect_timeout = 5, io_timeout = 60;
-    mysql_optionsv(mysql_, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-    mysql_optionsv(mysql_, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
-    mysql_optionsv(mysql_, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+    my().mysql_optionsv(mysql_, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+    my().mysql_optionsv(mysql_, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+    my().mysql_optionsv(mysql_, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
     if (target.tls) {
-      mysql_ssl_set(mysql_, target.key.empty() ? nullptr : target.key.c_str(),
+      my().mysql_ssl_set(mysql_, target.key.empty() ? nullptr : target.key.c_str(),
                     target.cert.empty() ? nullptr : target.cert.c_str(), target.ca.empty() ? nullptr : target.ca.c_str(),
                     nullptr, nullptr);
       my_bool verify = target.ca.empty() ? 0 : 1;
-      mysql_optionsv(mysql_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+      my().mysql_optionsv(mysql_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
     }
-    if (!mysql_real_connect(mysql_, target.socket.empty() ? target.host.c_str() : nullptr, target.user.c_str(),
+    if (!my().mysql_real_connect(mysql_, target.socket.empty() ? target.host.c_str() : nullptr, target.user.c_str(),
                             target.password.c_str(), database.empty() ? nullptr : database.c_str(), target.port,
                             target.socket.empty() ? nullptr : target.socket.c_str(), CLIENT_FOUND_ROWS)) {
-      unsigned int code = mysql_errno(mysql_);
-      std::string message = mysql_error(mysql_);
-      mysql_close(mysql_);
+      unsigned int code = my().mysql_errno(mysql_);
+      std::string message = my().mysql_error(mysql_);
+      my().mysql_close(mysql_);
       mysql_ = nullptr;
       bool retryable = is_connection_error(code) || code == ER_BAD_DB_ERROR;
       throw SqlError(retryable ? ErrorKind::connection_lost : ErrorKind::other,
@@ -107,9 +110,9 @@ class MysqlConnection : public Connection {
     execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
   }
 
-  ~MysqlConnection() override { mysql_close(mysql_); }
+  ~MysqlConnection() override { my().mysql_close(mysql_); }
 
-  unsigned int last_error() const { return mysql_errno(mysql_); }
+  unsigned int last_error() const { return my().mysql_errno(mysql_); }
 
   void execute(const std::string& sql) override {
     run(sql);
@@ -118,17 +121,17 @@ class MysqlConnection : public Connection {
 
   std::vector<Row> query(const std::string& sql, const Params& params) override {
     run(bind(sql, params));
-    MYSQL_RES* result = mysql_store_result(mysql_);
+    MYSQL_RES* result = my().mysql_store_result(mysql_);
     if (!result) {
-      if (mysql_field_count(mysql_) != 0) fail();
+      if (my().mysql_field_count(mysql_) != 0) fail();
       return {};
     }
-    unsigned int ncols = mysql_num_fields(result);
-    MYSQL_FIELD* fields = mysql_fetch_fields(result);
+    unsigned int ncols = my().mysql_num_fields(result);
+    MYSQL_FIELD* fields = my().mysql_fetch_fields(result);
     std::vector<Row> rows;
-    rows.reserve(mysql_num_rows(result));
-    while (MYSQL_ROW row = mysql_fetch_row(result)) {
-      unsigned long* lengths = mysql_fetch_lengths(result);
+    rows.reserve(my().mysql_num_rows(result));
+    while (MYSQL_ROW row = my().mysql_fetch_row(result)) {
+      unsigned long* lengths = my().mysql_fetch_lengths(result);
       std::vector<Cell> cells(ncols);
       for (unsigned int c = 0; c < ncols; ++c) {
         if (!row[c]) continue;
@@ -142,37 +145,37 @@ class MysqlConnection : public Connection {
       }
       rows.emplace_back(std::move(cells));
     }
-    mysql_free_result(result);
+    my().mysql_free_result(result);
     return rows;
   }
 
   int64_t insert_returning_id(const std::string& sql, const Params& params) override {
     run(bind(sql, params));
-    return static_cast<int64_t>(mysql_insert_id(mysql_));
+    return static_cast<int64_t>(my().mysql_insert_id(mysql_));
   }
 
   int64_t modify(const std::string& sql, const Params& params) override {
     run(bind(sql, params));
-    return static_cast<int64_t>(mysql_affected_rows(mysql_));
+    return static_cast<int64_t>(my().mysql_affected_rows(mysql_));
   }
 
  private:
   [[noreturn]] void fail() {
-    unsigned int code = mysql_errno(mysql_);
-    std::string message = "mysql: " + std::string(mysql_error(mysql_)) + " (error " + std::to_string(code) + ")";
+    unsigned int code = my().mysql_errno(mysql_);
+    std::string message = "mysql: " + std::string(my().mysql_error(mysql_)) + " (error " + std::to_string(code) + ")";
     if (code == ER_DUP_ENTRY) throw SqlError(ErrorKind::unique_violation, message);
     if (is_connection_error(code)) throw SqlError(ErrorKind::connection_lost, message);
     throw SqlError(ErrorKind::other, message);
   }
 
   void run(const std::string& sql) {
-    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) fail();
+    if (my().mysql_real_query(mysql_, sql.data(), sql.size()) != 0) fail();
   }
 
   void discard_results() {
     do {
-      if (MYSQL_RES* r = mysql_store_result(mysql_)) mysql_free_result(r);
-    } while (mysql_next_result(mysql_) == 0);
+      if (MYSQL_RES* r = my().mysql_store_result(mysql_)) my().mysql_free_result(r);
+    } while (my().mysql_next_result(mysql_) == 0);
   }
 
   MYSQL* mysql_ = nullptr;

@@ -1,16 +1,19 @@
 // PostgreSQL through libpq: prepared statements (`?` rewritten to $n), binary results,
 // LISTEN/NOTIFY so servers sharing the database wake each other's change feeds.
-#include <libpq-fe.h>
 #include <poll.h>
 
 #include <cstring>
 #include <unordered_map>
 
 #include "kine/store.h"
+#include "sql/client_libraries.h"
 #include "sql/drivers.h"
 
 namespace k3s::kine::sql {
 namespace {
+
+const LibPq& pq() { return libpq(); }
+
 
 constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23;
 constexpr const char* kChannel = "kine";
@@ -60,10 +63,10 @@ class PgConnection : public Connection {
     }
     keys.push_back(nullptr);
     values.push_back(nullptr);
-    conn_ = PQconnectdbParams(keys.data(), values.data(), 0);
-    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
-      std::string message = conn_ ? PQerrorMessage(conn_) : "out of memory";
-      PQfinish(conn_);
+    conn_ = pq().PQconnectdbParams(keys.data(), values.data(), 0);
+    if (!conn_ || pq().PQstatus(conn_) != CONNECTION_OK) {
+      std::string message = conn_ ? pq().PQerrorMessage(conn_) : "out of memory";
+      pq().PQfinish(conn_);
       conn_ = nullptr;
       trim(message);
       bool bad_option = message.find("invalid connection option") != std::string::npos ||
@@ -73,29 +76,29 @@ class PgConnection : public Connection {
       throw SqlError(bad_option || auth ? ErrorKind::other : ErrorKind::connection_lost, "postgres: " + message);
     }
     // "relation already exists, skipping" and friends are not worth a line on stderr.
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    pq().PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
   }
 
-  ~PgConnection() override { PQfinish(conn_); }
+  ~PgConnection() override { pq().PQfinish(conn_); }
 
   void execute(const std::string& sql) override {
-    PGresult* res = PQexec(conn_, sql.c_str());
+    PGresult* res = pq().PQexec(conn_, sql.c_str());
     check(res, sql);
-    PQclear(res);
+    pq().PQclear(res);
   }
 
   std::vector<Row> query(const std::string& sql, const Params& params) override {
     PGresult* res = run(sql, params);
     std::vector<Row> rows;
-    int nrows = PQntuples(res), ncols = PQnfields(res);
+    int nrows = pq().PQntuples(res), ncols = pq().PQnfields(res);
     rows.reserve(nrows);
     for (int r = 0; r < nrows; ++r) {
       std::vector<Cell> cells(ncols);
       for (int c = 0; c < ncols; ++c) {
-        if (PQgetisnull(res, r, c)) continue;
-        const char* data = PQgetvalue(res, r, c);
-        int len = PQgetlength(res, r, c);
-        Oid type = PQftype(res, c);
+        if (pq().PQgetisnull(res, r, c)) continue;
+        const char* data = pq().PQgetvalue(res, r, c);
+        int len = pq().PQgetlength(res, r, c);
+        Oid type = pq().PQftype(res, c);
         if (type == kInt8 || type == kInt4 || type == kInt2) {
           cells[c].type = Cell::Type::integer;
           cells[c].integer = read_be(data, len);
@@ -109,7 +112,7 @@ class PgConnection : public Connection {
       }
       rows.emplace_back(std::move(cells));
     }
-    PQclear(res);
+    pq().PQclear(res);
     return rows;
   }
 
@@ -121,26 +124,26 @@ class PgConnection : public Connection {
 
   int64_t modify(const std::string& sql, const Params& params) override {
     PGresult* res = run(sql, params);
-    const char* affected = PQcmdTuples(res);
+    const char* affected = pq().PQcmdTuples(res);
     int64_t n = affected && *affected ? std::stoll(affected) : 0;
-    PQclear(res);
+    pq().PQclear(res);
     return n;
   }
 
   bool wait_for_notification(std::chrono::milliseconds timeout) override {
-    if (PGnotify* n = PQnotifies(conn_)) {
-      PQfreemem(n);
+    if (PGnotify* n = pq().PQnotifies(conn_)) {
+      pq().PQfreemem(n);
       return true;
     }
-    pollfd pfd{PQsocket(conn_), POLLIN, 0};
+    pollfd pfd{pq().PQsocket(conn_), POLLIN, 0};
     int ready = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
     if (ready < 0) return false;
-    if (ready > 0 && !PQconsumeInput(conn_)) lost("postgres: lost the LISTEN connection: ");
-    if (PQstatus(conn_) != CONNECTION_OK) lost("postgres: lost the LISTEN connection: ");
+    if (ready > 0 && !pq().PQconsumeInput(conn_)) lost("postgres: lost the LISTEN connection: ");
+    if (pq().PQstatus(conn_) != CONNECTION_OK) lost("postgres: lost the LISTEN connection: ");
     bool any = false;
-    while (PGnotify* n = PQnotifies(conn_)) {
+    while (PGnotify* n = pq().PQnotifies(conn_)) {
       any = true;
-      PQfreemem(n);
+      pq().PQfreemem(n);
     }
     return any;
   }
@@ -153,20 +156,20 @@ class PgConnection : public Connection {
   }
 
   [[noreturn]] void lost(const std::string& prefix) {
-    std::string message = PQerrorMessage(conn_);
+    std::string message = pq().PQerrorMessage(conn_);
     trim(message);
     throw SqlError(ErrorKind::connection_lost, prefix + message);
   }
 
   void check(PGresult* res, const std::string& sql) {
-    ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    ExecStatusType status = res ? pq().PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
-    std::string message = res ? PQresultErrorMessage(res) : PQerrorMessage(conn_);
-    const char* sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    std::string message = res ? pq().PQresultErrorMessage(res) : pq().PQerrorMessage(conn_);
+    const char* sqlstate = res ? pq().PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
     std::string state = sqlstate ? sqlstate : "";
-    PQclear(res);
+    pq().PQclear(res);
     trim(message);
-    if (PQstatus(conn_) != CONNECTION_OK || connection_class(state.c_str()))
+    if (pq().PQstatus(conn_) != CONNECTION_OK || connection_class(state.c_str()))
       throw SqlError(ErrorKind::connection_lost, "postgres: " + message);
     if (state == "23505") throw SqlError(ErrorKind::unique_violation, "postgres: " + message);
     (void)sql;
@@ -177,9 +180,9 @@ class PgConnection : public Connection {
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
       std::string name = "k" + std::to_string(statements_.size());
-      PGresult* res = PQprepare(conn_, name.c_str(), to_dollar_placeholders(sql).c_str(), 0, nullptr);
+      PGresult* res = pq().PQprepare(conn_, name.c_str(), to_dollar_placeholders(sql).c_str(), 0, nullptr);
       check(res, sql);
-      PQclear(res);
+      pq().PQclear(res);
       it = statements_.emplace(sql, name).first;
     }
     std::vector<std::string> numbers(params.size());
@@ -205,7 +208,7 @@ class PgConnection : public Connection {
           break;
       }
     }
-    PGresult* res = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()), values.data(),
+    PGresult* res = pq().PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()), values.data(),
                                    lengths.data(), formats.data(), 1);
     check(res, sql);
     return res;
@@ -229,17 +232,17 @@ class PostgresDriver : public Driver {
     if (!dsn.options.count("sslmode") && !config.ca_file.empty()) base_.add("sslmode", "verify-full");
     for (const auto& [key, value] : dsn.options) base_.add(key, value);
     // Reject unknown options now, with a clear message, rather than at the first connect.
-    PQconninfoOption* known = PQconndefaults();
+    PQconninfoOption* known = pq().PQconndefaults();
     for (const auto& key : base_.keys) {
       bool found = false;
       for (PQconninfoOption* o = known; o && o->keyword; ++o)
         if (key == o->keyword) found = true;
       if (!found) {
-        PQconninfoFree(known);
+        pq().PQconninfoFree(known);
         throw StoreError(Errc::invalid_argument, "invalid datastore endpoint: unknown postgres option \"" + key + "\"");
       }
     }
-    PQconninfoFree(known);
+    pq().PQconninfoFree(known);
   }
 
   std::string backend() const override { return "postgres"; }
