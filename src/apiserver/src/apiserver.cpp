@@ -238,11 +238,23 @@ http::Response ApiServer::Impl::non_resource(const RequestInfo& info, const http
     Json doc = openapi_v3_document(ctx.registry, p.substr(12));
     if (!doc.is_null()) return json_response(200, doc);
   }
-  if (p == "/api" || p == "/api/") {
-    std::string host = req.headers.get("Host");
-    return json_response(200, core_api_versions(host.empty() ? "127.0.0.1:6443" : host));
+  const bool core_root = p == "/api" || p == "/api/";
+  if (core_root || p == "/apis" || p == "/apis/") {
+    // One path, two documents chosen by Accept: caches between client and server must key on it.
+    http::Response r;
+    const std::string version = aggregated_discovery_version(req.headers.get("Accept"));
+    if (!version.empty()) {
+      r = json_response(200, aggregated_discovery(ctx.registry, core_root, version));
+      r.headers.set("Content-Type", aggregated_discovery_content_type(version));
+    } else if (core_root) {
+      std::string host = req.headers.get("Host");
+      r = json_response(200, core_api_versions(host.empty() ? "127.0.0.1:6443" : host));
+    } else {
+      r = json_response(200, api_group_list(ctx.registry));
+    }
+    r.headers.set("Vary", "Accept");
+    return r;
   }
-  if (p == "/apis" || p == "/apis/") return json_response(200, api_group_list(ctx.registry));
   if (info.api_prefix == "api" && !info.version.empty()) {
     Json list = api_resource_list(ctx.registry, "", info.version);
     if (!list.is_null()) return json_response(200, list);
