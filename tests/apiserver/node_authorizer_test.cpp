@@ -187,3 +187,36 @@ TEST_F(NodeAuthorizerFixture, OwnNodeLeaseAndPods) {
   EXPECT_EQ(api_->handle(req).status, 403);
   EXPECT_EQ(call("GET", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/system:k3s-node").status, 404);
 }
+
+TEST_F(NodeAuthorizerFixture, ServerStartRemovesTheOldGroupWideNodeGrant) {
+  // What earlier versions created: every node could read every secret through RBAC. Put in
+  // the datastore directly, as the bootstrap code wrote it (create validates names as DNS
+  // subdomains, which a ':' is not).
+  const Json labels = {{"kubernetes.io/bootstrapping", "rbac-defaults"}};
+  Json role = {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+               {"kind", "ClusterRole"},
+               {"metadata", {{"name", "system:k3s-node"}, {"labels", labels}, {"uid", "u1"}}},
+               {"rules", {{{"apiGroups", {""}}, {"resources", {"secrets"}}, {"verbs", {"get"}}}}}};
+  Json binding = {
+      {"apiVersion", "rbac.authorization.k8s.io/v1"},
+      {"kind", "ClusterRoleBinding"},
+      {"metadata", {{"name", "system:k3s-node"}, {"labels", labels}, {"uid", "u2"}}},
+      {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", "system:k3s-node"}}},
+      {"subjects", {{{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Group"}, {"name", "system:nodes"}}}}};
+  store_->put({"/registry/clusterroles/system:k3s-node", role.dump()});
+  store_->put({"/registry/clusterrolebindings/system:k3s-node", binding.dump()});
+  create_secret("anything");
+  await_cache("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings");
+  EXPECT_EQ(status("alpha", kSecrets + "anything"), 200);  // RBAC still allows what the Node authorizer does not
+
+  // The next server start removes both.
+  k3s::apiserver::Options options;
+  options.store = store_.get();
+  options.service_account_key_file = (dir_ / "service.key").string();
+  api_.reset();
+  api_ = std::make_unique<k3s::apiserver::ApiServer>(options);
+  EXPECT_EQ(call("GET", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/system:k3s-node").status, 404);
+  EXPECT_EQ(call("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles/system:k3s-node").status, 404);
+  await_cache("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings");
+  EXPECT_EQ(status("alpha", kSecrets + "anything"), 403);
+}
