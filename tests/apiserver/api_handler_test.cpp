@@ -174,6 +174,68 @@ TEST_F(ApiFixture, TableAndDiscovery) {
   EXPECT_EQ(version["minor"], "33");
 }
 
+TEST_F(ApiFixture, AggregatedDiscoveryWhenAskedFor) {
+  const std::string kubectl_accept =
+      "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
+      "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
+  auto r = call("GET", "/apis", "", "", true, kubectl_accept);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.get("Content-Type"), "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+  EXPECT_EQ(r.headers.get("Vary"), "Accept");
+  Json list = json(r);
+  EXPECT_EQ(list["kind"], "APIGroupDiscoveryList");
+  EXPECT_EQ(list["apiVersion"], "apidiscovery.k8s.io/v2");
+  Json deployments;
+  for (auto& g : list["items"]) {
+    EXPECT_NE(g["metadata"].value("name", ""), "") << "the core group belongs to /api";
+    if (g["metadata"]["name"] != "apps") continue;
+    ASSERT_EQ(g["versions"][0]["version"], "v1");
+    EXPECT_EQ(g["versions"][0]["freshness"], "Current");
+    for (auto& res : g["versions"][0]["resources"])
+      if (res["resource"] == "deployments") deployments = res;
+  }
+  ASSERT_TRUE(deployments.is_object()) << r.body;
+  EXPECT_EQ(deployments["scope"], "Namespaced");
+  EXPECT_EQ(deployments["singularResource"], "deployment");
+  EXPECT_EQ(deployments["responseKind"], Json({{"group", "apps"}, {"version", "v1"}, {"kind", "Deployment"}}));
+  EXPECT_EQ(deployments["shortNames"], Json({"deploy"}));
+  EXPECT_EQ(deployments["categories"], Json({"all"}));
+  Json scale;
+  for (auto& sub : deployments["subresources"])
+    if (sub["subresource"] == "scale") scale = sub;
+  EXPECT_EQ(scale["responseKind"], Json({{"group", "autoscaling"}, {"version", "v1"}, {"kind", "Scale"}}));
+  EXPECT_EQ(scale["verbs"], Json({"get", "patch", "update"}));
+
+  // The legacy group: no name, cluster-scoped nodes, pods with their subresources.
+  r = call("GET", "/api", "", "", true,
+           "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json");
+  EXPECT_EQ(r.headers.get("Content-Type"),
+            "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList");
+  list = json(r);
+  EXPECT_EQ(list["apiVersion"], "apidiscovery.k8s.io/v2beta1");
+  ASSERT_EQ(list["items"].size(), 1u);
+  EXPECT_FALSE(list["items"][0]["metadata"].contains("name"));
+  bool nodes_cluster = false, pod_binding = false;
+  for (auto& res : list["items"][0]["versions"][0]["resources"]) {
+    if (res["resource"] == "nodes") nodes_cluster = res["scope"] == "Cluster";
+    if (res["resource"] == "pods")
+      for (auto& sub : res["subresources"])
+        pod_binding |= sub["subresource"] == "binding" && sub["responseKind"]["kind"] == "Binding" &&
+                       sub["verbs"] == Json({"create"});
+  }
+  EXPECT_TRUE(nodes_cluster);
+  EXPECT_TRUE(pod_binding);
+
+  // Plain JSON, a protobuf-only discovery range, or no Accept: the legacy documents.
+  for (const std::string accept : {"application/json", "", "application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;"
+                                                           "v=v2;as=APIGroupDiscoveryList,application/json"}) {
+    r = call("GET", "/api", "", "", true, accept);
+    EXPECT_EQ(json(r)["kind"], "APIVersions") << accept;
+    EXPECT_EQ(r.headers.get("Vary"), "Accept");
+    EXPECT_EQ(json(call("GET", "/apis", "", "", true, accept))["kind"], "APIGroupList") << accept;
+  }
+}
+
 TEST_F(ApiFixture, ServicesGetDistinctClusterIPsAndNodePorts) {
   const std::string svc = R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"NAME"},
     "spec":{"type":"NodePort","ports":[{"port":80}]}})";

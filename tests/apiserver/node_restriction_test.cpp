@@ -19,11 +19,14 @@ class NodeRestrictionFixture : public k3s::testing::ApiServerFixture {
     }
     return api_->handle(req);
   }
-  void create_pod(const std::string& name, const std::string& node) {
+  void create_pod(const std::string& name, const std::string& node, const std::string& service_account = "default") {
     Json pod = {{"apiVersion", "v1"},
                 {"kind", "Pod"},
                 {"metadata", {{"name", name}}},
-                {"spec", {{"nodeName", node}, {"containers", Json::array({{{"name", "c"}, {"image", "busybox"}}})}}}};
+                {"spec",
+                 {{"nodeName", node},
+                  {"serviceAccountName", service_account},
+                  {"containers", Json::array({{{"name", "c"}, {"image", "busybox"}}})}}}};
     auto r = call("POST", "/api/v1/namespaces/default/pods", pod);
     ASSERT_EQ(r.status, 201) << r.body;
   }
@@ -72,8 +75,11 @@ TEST_F(NodeRestrictionFixture, TokensOnlyForPodsOnTheNode) {
                  {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", {{"name", "robot"}}}})
                 .status,
             201);
-  create_pod("theirs", "beta");
-  create_pod("mine", "alpha");
+  // The Node authorizer lets alpha ask for robot's tokens (a pod on alpha runs as robot);
+  // NodeRestriction then checks the pod the token is bound to.
+  create_pod("theirs", "beta", "robot");
+  create_pod("mine", "alpha", "robot");
+  await_cache("/api/v1/pods");
   auto request_for = [&](const std::string& pod) {
     return as_node("alpha", "POST", "/api/v1/namespaces/default/serviceaccounts/robot/token",
                    {{"apiVersion", "authentication.k8s.io/v1"},

@@ -12,6 +12,7 @@
 #include <cstdio>
 
 #include "context.h"
+#include "object/fields.h"
 #include "discovery.h"
 #include "impersonation.h"
 #include "openapi.h"
@@ -87,11 +88,14 @@ ApiServer::ApiServer(Options options) : impl_(std::make_unique<Impl>(std::move(o
     cache->start();
     ctx.caches[type->storage_prefix] = std::move(cache);
   }
-  ctx.authorizer = std::make_unique<Authorizer>(RbacSources{
-      ctx.cache_for("rbac.authorization.k8s.io", "v1", "clusterroles"),
-      ctx.cache_for("rbac.authorization.k8s.io", "v1", "clusterrolebindings"),
-      ctx.cache_for("rbac.authorization.k8s.io", "v1", "roles"),
-      ctx.cache_for("rbac.authorization.k8s.io", "v1", "rolebindings")});
+  ctx.authorizer = std::make_unique<Authorizer>(
+      RbacSources{ctx.cache_for("rbac.authorization.k8s.io", "v1", "clusterroles"),
+                  ctx.cache_for("rbac.authorization.k8s.io", "v1", "clusterrolebindings"),
+                  ctx.cache_for("rbac.authorization.k8s.io", "v1", "roles"),
+                  ctx.cache_for("rbac.authorization.k8s.io", "v1", "rolebindings")},
+      NodeGraphSources{ctx.cache_for("", "v1", "pods"), ctx.cache_for("", "v1", "persistentvolumeclaims"),
+                       ctx.cache_for("", "v1", "persistentvolumes"),
+                       ctx.cache_for("storage.k8s.io", "v1", "volumeattachments")});
   if (!ctx.options.service_account_key_file.empty()) {
     ctx.sa_tokens = std::make_unique<ServiceAccountTokens>(
         pki::SigningKey::load_private(ctx.options.service_account_key_file), ctx.options.service_account_issuer,
@@ -238,11 +242,23 @@ http::Response ApiServer::Impl::non_resource(const RequestInfo& info, const http
     Json doc = openapi_v3_document(ctx.registry, p.substr(12));
     if (!doc.is_null()) return json_response(200, doc);
   }
-  if (p == "/api" || p == "/api/") {
-    std::string host = req.headers.get("Host");
-    return json_response(200, core_api_versions(host.empty() ? "127.0.0.1:6443" : host));
+  const bool core_root = p == "/api" || p == "/api/";
+  if (core_root || p == "/apis" || p == "/apis/") {
+    // One path, two documents chosen by Accept: caches between client and server must key on it.
+    http::Response r;
+    const std::string version = aggregated_discovery_version(req.headers.get("Accept"));
+    if (!version.empty()) {
+      r = json_response(200, aggregated_discovery(ctx.registry, core_root, version));
+      r.headers.set("Content-Type", aggregated_discovery_content_type(version));
+    } else if (core_root) {
+      std::string host = req.headers.get("Host");
+      r = json_response(200, core_api_versions(host.empty() ? "127.0.0.1:6443" : host));
+    } else {
+      r = json_response(200, api_group_list(ctx.registry));
+    }
+    r.headers.set("Vary", "Accept");
+    return r;
   }
-  if (p == "/apis" || p == "/apis/") return json_response(200, api_group_list(ctx.registry));
   if (info.api_prefix == "api" && !info.version.empty()) {
     Json list = api_resource_list(ctx.registry, "", info.version);
     if (!list.is_null()) return json_response(200, list);
@@ -282,9 +298,21 @@ http::Response ApiServer::Impl::handle(http::Request& req) {
   attrs.ns = info.ns;
   attrs.name = info.name;
   attrs.path = info.path;
-  if (!ctx.authorizer->allowed(attrs)) {
+  attrs.field_selector = query.count("fieldSelector") ? query["fieldSelector"] : "";
+  // A list or watch of one object by a metadata.name field selector is authorized as that
+  // object (RBAC resourceNames, the Node authorizer), as kube-apiserver's request info does.
+  if (attrs.name.empty() && (info.verb == "list" || info.verb == "watch") && !attrs.field_selector.empty()) {
+    try {
+      if (auto name = object::fields::Selector::parse(attrs.field_selector).requires_exact_match("metadata.name"))
+        attrs.name = *name;
+    } catch (const object::fields::SelectorError&) {
+      // the handler answers 400
+    }
+  }
+  std::string denied_because;
+  if (!ctx.authorizer->allowed(attrs, &denied_because)) {
     throw forbidden(user->name, info.verb, info.group, info.resource, info.subresource, info.ns,
-                    info.is_resource_request ? info.name : info.path);
+                    info.is_resource_request ? info.name : info.path, denied_because);
   }
   if (!info.is_resource_request) {
     if (req.method != "GET" && req.method != "HEAD")

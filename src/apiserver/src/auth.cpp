@@ -55,7 +55,7 @@ bool url_matches(const Json& urls, const std::string& path) {
 
 }  // namespace
 
-bool Authorizer::rules_allow(const Json& rules, const Attributes& a) const {
+bool rules_allow(const Json& rules, const Attributes& a) {
   if (!rules.is_array()) return false;
   for (const auto& rule : rules) {
     if (!rule.is_object()) continue;
@@ -123,14 +123,22 @@ bool Authorizer::visit_rules(const UserInfo& user, const std::string& ns,
   return false;
 }
 
-bool Authorizer::allowed(const Attributes& a) const {
+bool Authorizer::allowed(const Attributes& a, std::string* reason) const {
   const auto& groups = a.user.groups;
   if (std::find(groups.begin(), groups.end(), "system:masters") != groups.end()) return true;
-  return visit_rules(a.user, a.resource_request ? a.ns : "", [&](const Json& rules) { return rules_allow(rules, a); });
+  std::string node_reason;
+  if (node_.allowed(a, node_reason)) return true;
+  if (visit_rules(a.user, a.resource_request ? a.ns : "", [&](const Json& rules) { return rules_allow(rules, a); }))
+    return true;
+  if (reason) *reason = node_reason;
+  return false;
 }
 
 std::vector<Json> Authorizer::applicable_rules(const UserInfo& user, const std::string& ns) const {
   std::vector<Json> out;
+  // The Node authorizer's fixed rules; what it grants through a node's pods is per object.
+  if (!node_identity(user).empty())
+    for (const auto& r : NodeAuthorizer::rules()) out.push_back(r);
   visit_rules(user, ns, [&](const Json& rules) {
     if (rules.is_array())
       for (const auto& r : rules) out.push_back(r);

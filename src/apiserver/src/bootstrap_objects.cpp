@@ -30,6 +30,24 @@ void create_if_missing(ApiContext& ctx, const std::string& group, const std::str
   }
 }
 
+// Removes an object this server created (bootstrapping label) and no longer wants.
+void remove_bootstrap_object(ApiContext& ctx, const std::string& group, const std::string& version,
+                             const std::string& resource, const std::string& name) {
+  auto type = ctx.registry.find(group, version, resource);
+  if (!type) return;
+  auto existing = ctx.storage.get(*type, "", name);
+  if (!existing) return;
+  if (existing->value("metadata", Json::object()).value("labels", Json::object()).value(
+          "kubernetes.io/bootstrapping", "") != "rbac-defaults")
+    return;  // someone else's object of the same name
+  try {
+    ctx.storage.remove(*type, "", name, [](const Json&) {}, false);
+    spdlog::info("apiserver: removed {} {} (the Node authorizer replaces it)", resource, name);
+  } catch (const ApiError& e) {
+    if (e.code() != 404) throw;
+  }
+}
+
 Json rule(std::vector<std::string> groups, std::vector<std::string> resources, std::vector<std::string> verbs) {
   return {{"apiGroups", groups}, {"resources", resources}, {"verbs", verbs}};
 }
@@ -183,29 +201,11 @@ void ensure_bootstrap_objects(ApiContext& ctx) {
                                     {user_subject("system:kube-controller-manager")}));
   create_if_missing(ctx, rbac, "v1", "clusterrolebindings",
                     cluster_binding("system:kube-scheduler", "cluster-admin", {user_subject("system:kube-scheduler")}));
-  // Kubelets (group system:nodes, embedded or joined): what a kubelet reads and writes. The
-  // NodeRestriction admission (node_restriction.cpp) confines the writes to the node's own
-  // objects; reads stay wider than kube's Node authorizer.
-  const std::vector<std::string> node_all{"get", "list", "watch", "create", "update", "patch", "delete"};
-  create_if_missing(ctx, rbac, "v1", "clusterroles",
-                    cluster_role("system:k3s-node",
-                                 {rule({""}, {"nodes"}, node_all), rule({""}, {"nodes/status"}, {"patch", "update"}),
-                                  rule({""}, {"pods"}, {"get", "list", "watch", "create", "delete"}),
-                                  rule({""}, {"pods/status"}, {"patch", "update"}),
-                                  rule({""}, {"pods/eviction"}, {"create"}),
-                                  rule({"", "events.k8s.io"}, {"events"}, {"create", "patch", "update"}),
-                                  rule({""},
-                                       {"configmaps", "secrets", "services", "endpoints", "persistentvolumeclaims",
-                                        "persistentvolumes", "namespaces"},
-                                       read),
-                                  rule({""}, {"serviceaccounts"}, {"get"}),
-                                  rule({""}, {"serviceaccounts/token"}, {"create"}),
-                                  rule({"coordination.k8s.io"}, {"leases"}, node_all),
-                                  rule({"storage.k8s.io"}, {"csidrivers", "csinodes", "volumeattachments"}, read),
-                                  rule({"node.k8s.io"}, {"runtimeclasses"}, read),
-                                  rule({"discovery.k8s.io"}, {"endpointslices"}, read)}));
-  create_if_missing(ctx, rbac, "v1", "clusterrolebindings",
-                    cluster_binding("system:k3s-node", "system:k3s-node", {group_subject("system:nodes")}));
+  // Kubelets (group system:nodes) are authorized by the Node authorizer (node_authorizer.cpp),
+  // as with kube-apiserver's Node,RBAC; a group-wide RBAC grant would let every node read
+  // every secret, so the binding earlier versions created is removed.
+  for (const char* resource : {"clusterrolebindings", "clusterroles"})
+    remove_bootstrap_object(ctx, rbac, "v1", resource, "system:k3s-node");
 }
 
 }  // namespace k3s::apiserver

@@ -17,4 +17,13 @@ Json api_group(const Registry& registry, const std::string& group);
 // nullptr when the group-version is unknown.
 Json api_resource_list(const Registry& registry, const std::string& group, const std::string& version);
 
+
+// Aggregated discovery (apidiscovery.k8s.io APIGroupDiscoveryList): every group, version and
+// resource in one document. The version ("v2" or "v2beta1") the Accept header asks for, in
+// the client's order of preference, "" when the client wants the legacy documents.
+std::string aggregated_discovery_version(const std::string& accept);
+std::string aggregated_discovery_content_type(const std::string& version);
+// core: the legacy group (/api) rather than the named groups (/apis).
+Json aggregated_discovery(const Registry& registry, bool core, const std::string& version);
+
 }  // namespace k3s::apiserver

@@ -67,7 +67,7 @@ ApiError unauthorized() { return ApiError(401, "Unauthorized", "Unauthorized"); 
 
 ApiError forbidden(const std::string& user, const std::string& verb, const std::string& group,
                    const std::string& resource, const std::string& subresource, const std::string& ns,
-                   const std::string& name) {
+                   const std::string& name, const std::string& reason) {
   std::string res = subresource.empty() ? resource : resource + "/" + subresource;
   std::string msg;
   if (resource.empty()) {
@@ -76,7 +76,8 @@ ApiError forbidden(const std::string& user, const std::string& verb, const std::
   }
   msg = qualified_resource(group, res) + (name.empty() ? "" : " \"" + name + "\"") + " is forbidden: User \"" +
         user + "\" cannot " + verb + " resource \"" + res + "\" in API group \"" + group + "\"" +
-        (ns.empty() ? " at the cluster scope" : " in the namespace \"" + ns + "\"");
+        (ns.empty() ? " at the cluster scope" : " in the namespace \"" + ns + "\"") +
+        (reason.empty() ? "" : ": " + reason);
   Json d = {{"kind", resource}};
   if (!name.empty()) d["name"] = name;
   if (!group.empty()) d["group"] = group;

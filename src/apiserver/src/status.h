@@ -39,7 +39,7 @@ ApiError gone(const std::string& message);
 ApiError unauthorized();
 ApiError forbidden(const std::string& user, const std::string& verb, const std::string& group,
                    const std::string& resource, const std::string& subresource, const std::string& ns,
-                   const std::string& name);
+                   const std::string& name, const std::string& reason = "");
 ApiError not_acceptable(const std::string& message);
 ApiError unsupported_media_type(const std::string& content_type);
 ApiError internal_error(const std::string& message);

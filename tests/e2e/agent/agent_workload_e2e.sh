@@ -93,7 +93,16 @@ spec:
     image: k3s.local/busybox:test
     command: ["sh", "-c", "echo started-on-agent; mkdir -p /www; echo agent-http > /www/index.html; httpd -p 8080 -h /www; exec sleep 3600"]
 YAML
-wait_for "pod Running on the agent" 120 "Running/$NODE" k get pod web -o jsonpath='{.status.phase}/{.spec.nodeName}' || exit 1
+running=yes
+wait_for "pod Running on the agent" 120 "Running/$NODE" k get pod web -o jsonpath='{.status.phase}/{.spec.nodeName}' ||
+  running=no
+# The joined agent's kubelet (its own system:node identity) got everything it asked for from
+# the Node authorizer (configMaps, the service account token, its Node and Lease): a refusal
+# shows in its log or in an event it records (FailedMount).
+refused=$( (cat "$WORK/agent.log"; k get events -o jsonpath='{range .items[*]}{.message}{"\n"}{end}') |
+  grep 'is forbidden: User "system:node:' | head -3)
+[ -z "$refused" ] && pass "the agent's kubelet was refused nothing" || fail "the agent's kubelet was refused: $refused"
+[ "$running" = yes ] || exit 1
 
 for side in REAL OURS; do
   pick "$side"

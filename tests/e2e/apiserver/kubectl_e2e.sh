@@ -227,5 +227,25 @@ if ! "$KUBECTL" version --client -o json | grep -q '"minor": *"2[0-7]"'; then
     fail "auth whoami: $(k auth whoami 2>&1)"
 fi
 
+# Aggregated discovery: kubectl 1.26+ asks /api and /apis for an APIGroupDiscoveryList (v2,
+# or v2beta1 before 1.30) and, when it gets one, requests no per-group documents.
+DISC=$WORK/discovery-cache
+k --cache-dir "$DISC" -v=8 api-resources -o wide >"$WORK/api-resources.txt" 2>"$WORK/api-resources.log"
+grep -qE 'Content-Type: application/json;g=apidiscovery\.k8s\.io;v=v2(beta1)?;as=APIGroupDiscoveryList' "$WORK/api-resources.log" &&
+  pass "aggregated discovery served" || fail "no aggregated discovery: $(grep -E 'Content-Type|/api' "$WORK/api-resources.log" | head -8)"
+grep -qE '(GET|url=")https://[^ ]*/apis?/[a-z0-9.]+(/v[0-9a-z]+)?\?' "$WORK/api-resources.log" &&
+  fail "kubectl fell back to per-group discovery: $(grep -E 'GET|url=' "$WORK/api-resources.log" | head -5)" ||
+  pass "no per-group discovery requests"
+grep -qE '^deployments +deploy +apps/v1 +true +Deployment +create,delete,deletecollection,get,list,patch,update,watch +all' \
+  "$WORK/api-resources.txt" && pass "api-resources from aggregated discovery" ||
+  fail "api-resources: $(grep deployments "$WORK/api-resources.txt")"
+grep -qE '^nodes +no +v1 +false +Node ' "$WORK/api-resources.txt" && pass "cluster-scoped core resource" ||
+  fail "api-resources nodes: $(grep '^nodes' "$WORK/api-resources.txt")"
+# explain finds the group, version and kind of a short name through discovery (the schema
+# lookup after it is the OpenAPI documents' business).
+out=$(k --cache-dir "$DISC" explain deploy 2>&1)
+tr -s ' \n' '  ' <<<"$out" | grep -q 'GROUP: apps KIND: Deployment VERSION: v1' &&
+  pass "explain resolves through aggregated discovery" || fail "explain: $(head -5 <<<"$out")"
+
 echo "failures: $failures"
 [ "$failures" -eq 0 ]

@@ -107,6 +107,23 @@ wait_for "pod token authenticates as the pod's service account" 10 \
 k patch configmap app-config --type=merge -p '{"data":{"greeting":"updated"}}' >/dev/null
 wait_for "configMap update reaches the file" 90 "updated" crictl exec "$CID" cat /etc/app/greeting
 
+# ---- Node authorizer: the kubelet's own identity (system:node:<name>) ----
+# It reads the secret the pod on its node uses, and no other.
+k create secret generic unrelated --from-literal=k=v >/dev/null
+ncurl() {
+  curl -s -o /dev/null -w '%{http_code}' --cacert "$DATA/server/tls/server-ca.crt" \
+    --cert "$DATA/agent/client-kubelet.crt" --key "$DATA/agent/client-kubelet.key" "https://127.0.0.1:$PORT$1"
+}
+openssl x509 -in "$DATA/agent/client-kubelet.crt" -noout -subject | grep -q "CN *= *system:node:$NODE" &&
+  pass "kubelet client certificate is system:node:$NODE" || fail "kubelet cert subject: $(openssl x509 -in "$DATA/agent/client-kubelet.crt" -noout -subject)"
+wait_for "node reads a secret its pod uses" 10 "200" ncurl /api/v1/namespaces/default/secrets/app-secret
+wait_for "node reads a configMap its pod uses" 10 "200" ncurl /api/v1/namespaces/default/configmaps/app-config
+wait_for "node is refused a secret no pod on it uses" 10 "403" ncurl /api/v1/namespaces/default/secrets/unrelated
+wait_for "node is refused the secrets collection" 10 "403" ncurl /api/v1/secrets
+wait_for "node reads its own Node" 10 "200" ncurl "/api/v1/nodes/$NODE"
+k get clusterrolebinding system:k3s-node >/dev/null 2>&1 && fail "the group-wide system:k3s-node binding is back" ||
+  pass "no group-wide RBAC grant for system:nodes"
+
 # ---- kubelet API: containerLogs with the admin client certificate ----
 TLS=$DATA/server/tls
 kcurl() { curl -sS --cacert "$TLS/server-ca.crt" --cert "$TLS/client-admin.crt" --key "$TLS/client-admin.key" "$@"; }
@@ -209,4 +226,9 @@ wait_for "the kubelet API with the new CAs" 30 "rotated-ok" \
 curl -s -o /dev/null --cacert "$WORK/ca-before-rotation.crt" https://127.0.0.1:10250/healthz &&
   fail "the kubelet still serves a certificate of the old CA" || pass "the old server CA no longer verifies the kubelet"
 k delete pod after-rotation --grace-period=0 --force >/dev/null 2>&1
+# The Node authorizer granted the kubelet all it asked for in this run: a refusal shows in
+# the log or in an event the kubelet records (FailedMount).
+refused=$( (cat "$WORK/log"; k get events -A -o jsonpath='{range .items[*]}{.message}{"\n"}{end}') |
+  grep 'is forbidden: User "system:node:' | head -3)
+[ -z "$refused" ] && pass "the kubelet was refused nothing" || fail "the kubelet was refused: $refused"
 [ "$failures" -eq 0 ] && echo "PASS" || { echo "$failures failure(s)"; exit 1; }
