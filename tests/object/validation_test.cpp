@@ -47,6 +47,13 @@ TEST(Dns1035Label, Checks) {
             "validation is '[a-z]([-a-z0-9]*[a-z0-9])?')");
 }
 
+TEST(PathSegmentName, AllowsColonsButNotSlashesPercentOrDots) {
+  EXPECT_TRUE(is_path_segment_name("system:node").empty());
+  EXPECT_EQ(is_path_segment_name(".."), (Errs{"may not be '..'"}));
+  EXPECT_EQ(is_path_segment_name("."), (Errs{"may not be '.'"}));
+  EXPECT_EQ(is_path_segment_name("a/b%c"), (Errs{"may not contain '/'", "may not contain '%'"}));
+}
+
 TEST(QualifiedName, Checks) {
   for (auto ok : {"app", "app.kubernetes.io/name", "k8s.io/A_b.c", "a"}) EXPECT_TRUE(is_qualified_name(ok).empty()) << ok;
   EXPECT_EQ(is_qualified_name("/a"), Errs{"prefix part must be non-empty"});

@@ -76,6 +76,7 @@ void validate_object_meta(const ResourceType& type, const Json& object, bool is_
   auto check = [&](std::string_view value) -> std::vector<std::string> {
     if (type.kind == "Namespace" && type.group.empty()) return object::is_dns1123_label(value);
     if (type.kind == "Service" && type.group.empty()) return object::is_dns1035_label(value);
+    if (type.group == "rbac.authorization.k8s.io") return object::is_path_segment_name(value);
     return object::is_dns1123_subdomain(value);
   };
   if (name.empty()) {

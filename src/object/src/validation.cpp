@@ -97,6 +97,14 @@ std::vector<std::string> is_dns1123_subdomain(std::string_view value) {
   return errs;
 }
 
+std::vector<std::string> is_path_segment_name(std::string_view value) {
+  if (value == "." || value == "..") return {"may not be '" + std::string(value) + "'"};
+  std::vector<std::string> errs;
+  for (const char* bad : {"/", "%"})
+    if (value.find(bad) != std::string_view::npos) errs.push_back(std::string("may not contain '") + bad + "'");
+  return errs;
+}
+
 std::vector<std::string> is_dns1035_label(std::string_view value) {
   std::vector<std::string> errs;
   if (value.size() > kDNS1035LabelMaxLength) errs.push_back(max_len_error(kDNS1035LabelMaxLength));

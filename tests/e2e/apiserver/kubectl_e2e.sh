@@ -201,6 +201,8 @@ created "rolebinding" rolebinding genrb --role=genrole --user=jane
 expect "rolebinding" 'Role/genrole/User/jane' \
   k get rolebinding genrb -o jsonpath='{.roleRef.kind}/{.roleRef.name}/{.subjects[0].kind}/{.subjects[0].name}'
 created "clusterrole" clusterrole gencr --verb=list --resource=nodes
+# RBAC names only have to be a path segment (kube's own roles are called system:...).
+created "clusterrole with a colon" clusterrole example:reader --verb=get --resource=pods
 expect "clusterrole rules" 'list/nodes' k get clusterrole gencr -o jsonpath='{.rules[0].verbs[0]}/{.rules[0].resources[0]}'
 created "clusterrolebinding" clusterrolebinding gencrb --clusterrole=gencr --group=devs
 expect "clusterrolebinding" 'ClusterRole/gencr/Group/devs' \

@@ -28,6 +28,8 @@ inline constexpr std::size_t kQualifiedNameMaxLength = 63;
 std::vector<std::string> is_dns1123_label(std::string_view value);
 std::vector<std::string> is_dns1123_subdomain(std::string_view value);
 std::vector<std::string> is_dns1035_label(std::string_view value);
+// Names that only have to be one URL path segment (RBAC objects: "system:node").
+std::vector<std::string> is_path_segment_name(std::string_view value);
 std::vector<std::string> is_wildcard_dns1123_subdomain(std::string_view value);
 std::vector<std::string> is_c_identifier(std::string_view value);
 std::vector<std::string> is_env_var_name(std::string_view value);
