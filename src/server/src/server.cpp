@@ -115,7 +115,7 @@ int run_server(const cli::ServerConfig& config) {
     store_config.key_file = config.datastore_keyfile;
     store_config.compact_interval_seconds = config.etcd_compact_interval_seconds;
     spdlog::info("Configuring datastore {}", config.datastore_endpoint.empty() ? "sqlite " + store_config.default_sqlite_path
-                                                                               : config.datastore_endpoint);
+                                                                               : kine::redact_endpoint(config.datastore_endpoint));
     std::unique_ptr<kine::Store> store = kine::open_store(store_config);
 
     // The cluster's CAs and service-account key live in the datastore, sealed with the server

@@ -220,4 +220,7 @@ struct StoreConfig {
 // A malformed endpoint throws StoreError(invalid_argument) with a one-line message.
 std::unique_ptr<Store> open_store(const StoreConfig& config);
 
+// The endpoint with its password replaced by "***", fit for logs.
+std::string redact_endpoint(const std::string& endpoint);
+
 }  // namespace k3s::kine
