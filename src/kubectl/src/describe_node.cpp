@@ -111,9 +111,11 @@ std::pair<std::map<std::string, Quantity>, std::map<std::string, Quantity>> pod_
   return {requests, limits};
 }
 
-std::string percent(const Quantity& q, const Quantity& total, bool milli) {
+// `guarded`: the totals print 0% without an allocatable amount; each pod's row divides
+// anyway, and Go turns the resulting NaN or infinity into the smallest int64.
+std::string percent(const Quantity& q, const Quantity& total, bool milli, bool guarded = true) {
   long long whole = milli ? total.milli_value() : total.value();
-  if (whole == 0) return "0";
+  if (whole == 0) return guarded ? "0" : "-9223372036854775808";
   double part = milli ? static_cast<double>(q.milli_value()) : static_cast<double>(q.value());
   return std::to_string(static_cast<long long>(part / static_cast<double>(whole) * 100));
 }
@@ -141,7 +143,7 @@ void node_resources(Session& session, Writer& w, const Json& node) {
     for (const auto& [k, q] : limits) total_limits[k] += q;
     auto cell = [](std::map<std::string, Quantity>& m, const char* name, const Quantity& total, bool milli) {
       const Quantity q = m[name];
-      return q.to_string() + " (" + percent(q, total, milli) + "%)";
+      return q.to_string() + " (" + percent(q, total, milli, false) + "%)";
     };
     w.line(1, object::namespace_of(p) + "\t" + object::name_of(p) + "\t\t" + cell(requests, "cpu", cpu_total, true) + "\t" +
                   cell(limits, "cpu", cpu_total, true) + "\t" + cell(requests, "memory", memory_total, false) + "\t" +
@@ -159,12 +161,14 @@ void node_resources(Session& session, Writer& w, const Json& node) {
   row("cpu", cpu_total, true);
   row("memory", memory_total, false);
   row("ephemeral-storage", storage_total, false);
-  // Extended resources and huge pages the node offers: no percentages.
+  // Huge pages and extended resources the node offers (the latter without percentages).
   for (const auto& [name, v] : allocatable.items()) {
-    if (name == "cpu" || name == "memory" || name == "ephemeral-storage" || name == "pods") continue;
-    bool extended = name.rfind("hugepages-", 0) == 0 || name.find('/') != std::string::npos;
-    if (!extended) continue;
-    w.line(1, name + "\t" + total_requests[name].to_string() + "\t" + total_limits[name].to_string());
+    if (name.rfind("hugepages-", 0) == 0) {
+      row(name.c_str(), quantity_of(allocatable, name), false);
+    } else if (name.find('/') != std::string::npos && name.rfind("kubernetes.io/", 0) != 0 &&
+               name.rfind("requests.", 0) != 0) {
+      w.line(1, name + "\t" + total_requests[name].to_string() + "\t" + total_limits[name].to_string());
+    }
   }
 }
 

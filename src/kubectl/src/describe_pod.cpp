@@ -1,6 +1,7 @@
 // describe pod, and the pod spec parts (containers, volumes, tolerations) the workload
 // describers print under "Pod Template:". Fields are printed as stored: kubectl applies no
 // defaults of its own, so neither do we.
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -26,38 +27,11 @@ std::string time_text(const std::string& rfc3339) {
 // The value a fieldRef env var resolves to on this pod (kubectl's EnvValueRetriever).
 using Resolver = std::function<std::string(const Json& field_ref)>;
 
-std::string quoted_map(const Json& map) {
-  std::string out;
-  for (const auto& [k, v] : map.items()) out += (out.empty() ? "" : "\n") + k + "=\"" + v.get<std::string>() + "\"";
-  return out;
-}
-
+// kubectl resolves a field only when it is both a pod field-selector label and a field its
+// field-path extraction knows: the pod's name and namespace.
 std::string resolve_field(const Json& pod, const std::string& path) {
-  const Json meta = field_of(pod, "metadata");
-  auto bracket = path.find("['");
-  if (bracket != std::string::npos && path.size() > bracket + 4 && path.substr(path.size() - 2) == "']") {
-    std::string base = path.substr(0, bracket), key = path.substr(bracket + 2, path.size() - bracket - 4);
-    if (base == "metadata.labels") return str_of(field_of(meta, "labels"), key.c_str());
-    if (base == "metadata.annotations") return str_of(field_of(meta, "annotations"), key.c_str());
-    return "";
-  }
-  if (path == "metadata.name") return str_of(meta, "name");
-  if (path == "metadata.namespace") return str_of(meta, "namespace");
-  if (path == "metadata.uid") return str_of(meta, "uid");
-  if (path == "metadata.labels") return quoted_map(field_of(meta, "labels"));
-  if (path == "metadata.annotations") return quoted_map(field_of(meta, "annotations"));
-  const Json spec = field_of(pod, "spec"), status = field_of(pod, "status");
-  if (path == "spec.nodeName") return str_of(spec, "nodeName");
-  if (path == "spec.serviceAccountName") return str_of(spec, "serviceAccountName");
-  if (path == "status.hostIP") return str_of(status, "hostIP");
-  if (path == "status.podIP") return str_of(status, "podIP");
-  auto ips = [&](const char* key) {
-    std::string out;
-    for (const auto& ip : status.value(key, Json::array())) out += (out.empty() ? "" : ",") + str_of(ip, "ip");
-    return out;
-  };
-  if (path == "status.podIPs") return ips("podIPs");
-  if (path == "status.hostIPs") return ips("hostIPs");
+  if (path == "metadata.name") return object::name_of(pod);
+  if (path == "metadata.namespace") return object::namespace_of(pod);
   return "";
 }
 
@@ -373,11 +347,12 @@ void volumes(Writer& w, int level, const Json& list) {
   }
 }
 
-void tolerations(Writer& w, int level, const Json& list) {
+void tolerations(Writer& w, int level, Json list) {
   if (!list.is_array() || list.empty()) {
     w.field(level, "Tolerations", "<none>");
     return;
   }
+  std::stable_sort(list.begin(), list.end(), [](const Json& a, const Json& b) { return str_of(a, "key") < str_of(b, "key"); });
   bool first = true;
   for (const auto& t : list) {
     std::string key = str_of(t, "key"), value = str_of(t, "value"), effect = str_of(t, "effect");
