@@ -329,7 +329,7 @@ void volume_source(Writer& w, const Json& v) {
     w.field(2, "Path", str_of(s, "path"));
     w.field(2, "ReadOnly", bool_text(s.value("readOnly", false)));
   } else {
-    w.field(2, "<unknown>", "");
+    w.line(1, "<unknown>");
   }
 }
 
