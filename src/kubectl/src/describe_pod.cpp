@@ -263,6 +263,21 @@ void containers(Writer& w, int level, const std::string& title, const Json& list
   }
 }
 
+// A map kubectl prints through a writer that indents every write, also those that continue
+// a line: four more spaces before each entry, and (for CSI attributes) none before <none>.
+void indented_map(Writer& w, const std::string& title, const object::StringMap& values, const std::string& none,
+                  const std::string& separator = "=") {
+  if (values.empty()) {
+    w.line(2, title + ":\t" + none);
+    return;
+  }
+  bool first = true;
+  for (const auto& [k, x] : values) {
+    w.line(2, (first ? title + ":" : "    ") + "\t    " + k + separator + x);
+    first = false;
+  }
+}
+
 void volume_source(Writer& w, const Json& v) {
   auto optional = [](const Json& src) { return bool_text(src.value("optional", false)); };
   if (v.contains("emptyDir")) {
@@ -328,6 +343,33 @@ void volume_source(Writer& w, const Json& v) {
     w.field(2, "Server", str_of(s, "server"));
     w.field(2, "Path", str_of(s, "path"));
     w.field(2, "ReadOnly", bool_text(s.value("readOnly", false)));
+  } else if (v.contains("csi")) {
+    const Json s = field_of(v, "csi");
+    w.field(2, "Type", "CSI (a Container Storage Interface (CSI) volume source)");
+    w.field(2, "Driver", str_of(s, "driver"));
+    w.field(2, "FSType", str_of(s, "fsType"));
+    w.field(2, "ReadOnly", bool_text(s.value("readOnly", false)));
+    object::StringMap attributes;
+    const Json attrs = field_of(s, "volumeAttributes");
+    for (const auto& [k, x] : attrs.items()) attributes[k] = x.is_string() ? x.get<std::string>() : x.dump();
+    indented_map(w, "VolumeAttributes", attributes, "<none>");
+  } else if (v.contains("ephemeral")) {
+    const Json pvc = field_of(field_of(v, "ephemeral"), "volumeClaimTemplate");
+    const Json spec = field_of(pvc, "spec");
+    w.field(2, "Type", "EphemeralVolume (an inline specification for a volume that gets created and deleted with the pod)");
+    std::string storage_class = str_of(spec, "storageClassName");
+    if (!spec.contains("storageClassName")) {
+      storage_class = str_of(field_of(field_of(pvc, "metadata"), "annotations"), "volume.beta.kubernetes.io/storage-class");
+    }
+    w.field(2, "StorageClass", storage_class);
+    w.field(2, "Volume", str_of(spec, "volumeName"));
+    indented_map(w, "Labels", object::labels_of(pvc), "    <none>");
+    object::StringMap annotations = object::annotations_of(pvc);
+    annotations.erase("kubectl.kubernetes.io/last-applied-configuration");
+    indented_map(w, "Annotations", annotations, "    <none>", ": ");
+    w.field(2, "Capacity", str_of(spec, "volumeName").empty() ? "" : "0");
+    w.field(2, "Access Modes", "");
+    if (!str_of(spec, "volumeMode").empty()) w.field(2, "VolumeMode", str_of(spec, "volumeMode"));
   } else {
     w.line(1, "<unknown>");
   }
