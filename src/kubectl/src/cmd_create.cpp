@@ -35,6 +35,18 @@ Json meta(const std::string& name, const Json& extra = Json::object()) {
   return m;
 }
 
+// kubectl prints generated objects with `creationTimestamp: null` but sends them as protobuf,
+// which has no null: the server never stores one (in a pod template it would change the
+// template's hash, so the ReplicaSet names would differ from kubectl's).
+void drop_null_creation_timestamps(Json& v) {
+  if (v.is_object()) {
+    if (auto it = v.find("creationTimestamp"); it != v.end() && it->is_null()) v.erase(it);
+    for (auto& [k, x] : v.items()) drop_null_creation_timestamps(x);
+  } else if (v.is_array()) {
+    for (auto& x : v) drop_null_creation_timestamps(x);
+  }
+}
+
 // Sends (or, for --dry-run=client, just prints) a generated object.
 int submit(Session& session, Json object, const client::GroupVersionResource& gvr) {
   const Flags& f = session.flags();
@@ -53,6 +65,7 @@ int submit(Session& session, Json object, const client::GroupVersionResource& gv
     client::WriteOptions wo;
     if (mode == "server") wo.dry_run = {"All"};
     Json sent = object;
+    drop_null_creation_timestamps(sent);
     try {
       result = session.api().create(info.gvr, sent, wo);
     } catch (const client::ApiError& e) {

@@ -135,6 +135,9 @@ int run_run(Session& session) {
   if (!output.empty()) check_output_format(output);
   const bool yaml_output = output == "yaml";
   auto pods = session.mapper().resource_for_kind("v1", "Pod");
+  // kubectl creates the pod first (a refused pod leaves no service behind) but prints the
+  // service first.
+  Json created_pod = submit_generated(session, pod, pods.gvr, mode, true);
   if (f.boolean("expose")) {
     auto services = session.mapper().resource_for_kind("v1", "Service");
     const long long port = pod["spec"]["containers"][0]["ports"][0]["containerPort"].get<long long>();
@@ -148,8 +151,7 @@ int run_run(Session& session) {
     print_result(session, created, services, "created", mode);
     if (yaml_output) std::cout << "---\n---\n";
   }
-  Json created = submit_generated(session, pod, pods.gvr, mode, true);
-  print_result(session, created, pods, "created", mode);
+  print_result(session, created_pod, pods, "created", mode);
   return 0;
 }
 
