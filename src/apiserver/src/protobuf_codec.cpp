@@ -24,6 +24,7 @@
 #include "k8s/apimachinery/meta_v1.pb.h"
 #include "k8s/apimachinery/runtime.pb.h"
 #include "protobuf_presence.h"
+#include "schema/proto_json.h"
 #include "status.h"
 
 namespace k3s::apiserver::protobuf {
@@ -114,19 +115,8 @@ bool special_form(const pb::Message& m, Json& out) {
   return false;
 }
 
-// Embedded Go structs (json:"") whose fields JSON flattens into the parent.
-bool inlined(const pb::FieldDescriptor* f) {
-  static const std::set<std::string_view> names = {"volumeSource",     "persistentVolumeSource", "localObjectReference",
-                                                   "handler",          "ingressRuleValue",       "ephemeralContainerCommon"};
-  return f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated() && names.count(f->name()) > 0;
-}
-
-// Go json tags that differ from the generated proto field name.
-std::string json_name(const pb::FieldDescriptor* f) {
-  if (f->name() == "aPIGroup") return "apiGroup";
-  if (f->name() == "uID") return "uid";
-  return f->name();
-}
+bool inlined(const pb::FieldDescriptor* f) { return schema::is_inlined(f); }
+std::string json_name(const pb::FieldDescriptor* f) { return schema::json_field_name(f); }
 
 Json scalar(const pb::Message& m, const pb::FieldDescriptor* f, int index) {
   const auto* r = m.GetReflection();
