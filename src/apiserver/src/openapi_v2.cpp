@@ -1,6 +1,7 @@
 #include "openapi_v2.h"
 
 #include "openapi.h"
+#include "schema/schema.h"
 
 namespace k3s::apiserver {
 
@@ -65,7 +66,8 @@ std::string encode_parameter(const nlohmann::json& p) {
 std::string encode_operation(const nlohmann::json& op) {
   ProtoWriter w;
   w.bytes(f::kOpOperationId, op.value("operationId", ""));
-  for (const auto& p : op.value("parameters", nlohmann::json::array())) w.bytes(f::kOpParameters, encode_parameter(p));
+  for (const auto& p : op.value("parameters", nlohmann::json::array()))
+    if (p.value("in", "") != "body") w.bytes(f::kOpParameters, encode_parameter(p));
   for (const char* ext : {"x-kubernetes-action", "x-kubernetes-group-version-kind"}) {
     if (!op.contains(ext)) continue;
     const auto& v = op[ext];
@@ -85,12 +87,22 @@ std::string encode_operation(const nlohmann::json& op) {
   return w.str();
 }
 
+// Swagger 2.0 keeps definitions under #/definitions.
+nlohmann::json v2_ref(const nlohmann::json& v3_schema) {
+  std::string ref = v3_schema.value("$ref", "");
+  const std::string prefix = "#/components/schemas/";
+  if (ref.rfind(prefix, 0) == 0) ref = "#/definitions/" + ref.substr(prefix.size());
+  return {{"$ref", ref}};
+}
+
 }  // namespace
 
 nlohmann::json openapi_v2_json(const Registry& registry) {
   nlohmann::json paths = nlohmann::json::object();
+  std::vector<schema::Kind> kinds;
   for (const auto& g : registry.groups()) {
     for (const auto& v : g.versions) {
+      for (const auto& t : registry.resources(g.group, v)) kinds.push_back({t->group, t->version, t->kind});
       std::string gv = g.group.empty() ? "api/" + v : "apis/" + g.group + "/" + v;
       auto doc = openapi_v3_document(registry, gv);
       if (doc.is_null()) continue;
@@ -102,15 +114,29 @@ nlohmann::json openapi_v2_json(const Registry& registry) {
             p["uniqueItems"] = true;
             p.erase("schema");
           }
+          if (op.contains("requestBody")) {
+            op["parameters"].push_back({{"name", "body"},
+                                        {"in", "body"},
+                                        {"required", true},
+                                        {"schema", v2_ref(op["requestBody"]["content"]["*/*"]["schema"])}});
+            op.erase("requestBody");
+          }
+          auto& ok = op["responses"]["200"];
+          if (ok.contains("content")) {
+            ok["schema"] = v2_ref(ok["content"]["application/json"]["schema"]);
+            ok.erase("content");
+          }
         }
         paths[path] = item;
       }
     }
   }
+  nlohmann::json definitions = nlohmann::json::object();
+  schema::add_definitions(kinds, schema::Flavor::kOpenApiV2, definitions);
   return {{"swagger", "2.0"},
           {"info", {{"title", "Kubernetes"}, {"version", "v1.33.5+k3s1"}}},
           {"paths", paths},
-          {"definitions", nlohmann::json::object()}};
+          {"definitions", std::move(definitions)}};
 }
 
 std::string openapi_v2_protobuf(const Registry& registry) {

@@ -10,11 +10,16 @@
 #include "k8s/api/autoscaling_v2.pb.h"
 #include "k8s/api/batch_v1.pb.h"
 #include "k8s/api/certificates_v1.pb.h"
+#include "k8s/api/coordination_v1.pb.h"
 #include "k8s/api/core_v1.pb.h"
+#include "k8s/api/discovery_v1.pb.h"
+#include "k8s/api/events_v1.pb.h"
 #include "k8s/api/networking_v1.pb.h"
+#include "k8s/api/node_v1.pb.h"
 #include "k8s/api/policy_v1.pb.h"
 #include "k8s/api/rbac_v1.pb.h"
 #include "k8s/api/scheduling_v1.pb.h"
+#include "k8s/api/storage_v1.pb.h"
 #include "k8s/apimachinery/meta_v1.pb.h"
 #include "k8s/apimachinery/runtime.pb.h"
 #include "schema/proto_json.h"
@@ -32,7 +37,7 @@ constexpr std::string_view kMetaPackage = "k8s.io.apimachinery.pkg.apis.meta.v1"
 const std::vector<const pb::FileDescriptor*>& schema_files() {
   static const std::vector<const pb::FileDescriptor*> files = [] {
     std::vector<const pb::FileDescriptor*> out;
-    for (const pb::Descriptor* d : std::array<const pb::Descriptor*, 15>{
+    for (const pb::Descriptor* d : std::array<const pb::Descriptor*, 20>{
              k8s::io::api::core::v1::ConfigMap::descriptor(),
              k8s::io::api::apps::v1::Deployment::descriptor(),
              k8s::io::api::batch::v1::Job::descriptor(),
@@ -48,6 +53,11 @@ const std::vector<const pb::FileDescriptor*>& schema_files() {
              k8s::io::apimachinery::pkg::apis::meta::v1::DeleteOptions::descriptor(),
              k8s::io::apimachinery::pkg::runtime::RawExtension::descriptor(),
              k8s::io::apimachinery::pkg::apis::meta::v1::ObjectMeta::descriptor(),
+             k8s::io::api::coordination::v1::Lease::descriptor(),
+             k8s::io::api::discovery::v1::EndpointSlice::descriptor(),
+             k8s::io::api::events::v1::Event::descriptor(),
+             k8s::io::api::node::v1::RuntimeClass::descriptor(),
+             k8s::io::api::storage::v1::StorageClass::descriptor(),
          })
       out.push_back(d->file());
     return out;
