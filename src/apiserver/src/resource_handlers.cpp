@@ -161,7 +161,15 @@ void require_namespace_exists(ApiContext& ctx, const ResourceRequest& req, bool 
 
 http::Response object_response(int status, const Json& obj, const std::vector<std::string>& warnings = {}) {
   auto r = json_response(status, obj);
-  for (const auto& w : warnings) r.headers.add("Warning", "299 - \"" + w + "\"");
+  // The warn-text is an HTTP quoted-string: quotes and backslashes inside it are escaped.
+  for (const auto& w : warnings) {
+    std::string quoted;
+    for (char c : w) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    r.headers.add("Warning", "299 - \"" + quoted + "\"");
+  }
   return r;
 }
 
