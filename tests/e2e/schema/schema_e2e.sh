@@ -54,6 +54,11 @@ echo "$out" | grep -qP '^      maxSurge\t<IntOrString>$' && pass "explain --recu
 echo "$out" | grep -qP '^      containers\t<\[\]Container> -required-$' && pass "explain --recursive: template containers" ||
   fail "explain --recursive lacks template.spec.containers"
 
+# The v2 form (the gnostic protobuf document kubectl requests) carries the definitions too.
+out=$(k explain deploy.spec.strategy --recursive --output=plaintext-openapiv2 2>&1)
+echo "$out" | grep -q '^RESOURCE: strategy <Object>' && echo "$out" | grep -qP '^      maxSurge\t<string>$' &&
+  pass "explain --output=plaintext-openapiv2" || fail "explain from openapi v2: $out"
+
 out=$(k explain pods.spec.nope 2>&1) && fail "explain of a missing field succeeded"
 echo "$out" | grep -q 'field "nope" does not exist' && pass "explain: missing field named" || fail "explain missing field: $out"
 
