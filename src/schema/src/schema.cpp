@@ -1,6 +1,7 @@
 #include "schema/schema.h"
 
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "descriptors.h"
@@ -189,9 +190,31 @@ bool has_schema(const Kind& k) { return kind_message(k.group, k.version, k.kind)
 
 void add_definitions(const std::vector<Kind>& kinds, Flavor flavor, Json& out) {
   if (!out.is_object()) out = Json::object();
-  Builder b(flavor, out);
-  for (const auto& k : kinds) b.add_kind(k);
-  b.finish();
+  // kubectl fetches the documents on every apply and explain, and the v3 root hashes every
+  // group-version's document; the definitions of a set of kinds never change, so each set is
+  // built once.
+  std::string key = flavor == Flavor::kOpenApiV2 ? "v2" : "v3";
+  for (const auto& k : kinds) key += "|" + k.group + "/" + k.version + "/" + k.kind;
+  static std::mutex mu;
+  static std::map<std::string, Json> cache;
+  Json built;
+  {
+    std::lock_guard lock(mu);
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+      Json defs = Json::object();
+      Builder b(flavor, defs);
+      for (const auto& k : kinds) b.add_kind(k);
+      b.finish();
+      it = cache.emplace(key, std::move(defs)).first;
+    }
+    built = it->second;
+  }
+  if (out.empty()) {
+    out = std::move(built);
+    return;
+  }
+  for (auto& [name, s] : built.items()) out[name] = std::move(s);
 }
 
 }  // namespace k3s::schema
