@@ -116,6 +116,26 @@ TEST_F(ApiFixture, BadBodiesGetBadRequest) {
   EXPECT_EQ(unknown.status, 400);
   EXPECT_NE(json(unknown)["message"].get<std::string>().find("unknown field \"extra\""), std::string::npos);
   EXPECT_NE(json(unknown)["message"].get<std::string>().find("unknown field \"metadata.bogus\""), std::string::npos);
+  auto nested = call("POST", "/api/v1/namespaces/default/pods?fieldValidation=Strict",
+                     R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},
+                         "spec":{"containers":[{"name":"c","image":"i","imagee":"x"}]}})");
+  EXPECT_EQ(nested.status, 400);
+  EXPECT_EQ(json(nested)["message"],
+            "Pod in version \"v1\" cannot be handled as a Pod: strict decoding error: unknown field "
+            "\"spec.containers[0].imagee\"");
+  auto warned = call("POST", "/api/v1/namespaces/default/pods?fieldValidation=Warn",
+                     R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},
+                         "spec":{"containers":[{"name":"c","image":"i","imagee":"x"}]}})");
+  EXPECT_EQ(warned.status, 201) << warned.body;
+  EXPECT_EQ(warned.headers.get("Warning"), "299 - \"unknown field \\\"spec.containers[0].imagee\\\"\"");
+  // A patch is held to what it adds: the stored object's unknown field is not reported again.
+  auto relabel = call("PATCH", "/api/v1/namespaces/default/pods/p?fieldValidation=Strict",
+                      R"({"metadata":{"labels":{"a":"b"}}})", "application/merge-patch+json");
+  EXPECT_EQ(relabel.status, 200) << relabel.body;
+  auto typo = call("PATCH", "/api/v1/namespaces/default/pods/p?fieldValidation=Strict",
+                   R"({"spec":{"nodeNamee":"x"}})", "application/merge-patch+json");
+  EXPECT_EQ(typo.status, 400);
+  EXPECT_EQ(json(typo)["message"], "strict decoding error: unknown field \"spec.nodeNamee\"");
   auto yaml = call("POST", "/api/v1/namespaces/default/configmaps",
                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  n: \"1\"\n", "application/yaml");
   EXPECT_EQ(yaml.status, 201) << yaml.body;

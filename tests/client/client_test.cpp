@@ -225,6 +225,27 @@ TEST(Client, NonStatusErrorBodiesBecomeStatuses) {
   EXPECT_EQ(raw.body, "plain text failure");
 }
 
+// Warning headers reach the hook with their quoted-string unescaped; other codes do not.
+TEST(Client, WarningHeadersReachTheHook) {
+  k3s::http::ServerOptions options;
+  options.bind_address = "127.0.0.1";
+  k3s::http::Server server(options, [](k3s::http::Request&) {
+    k3s::http::Response r;
+    r.body = "{}";
+    r.headers.add("Warning", R"(299 - "unknown field \"spec.x\"")");
+    r.headers.add("Warning", R"(299 - "second")");
+    r.headers.add("Warning", R"(199 - "miscellaneous")");
+    return r;
+  });
+  RestConfig config;
+  config.server = "http://127.0.0.1:" + std::to_string(server.port());
+  std::vector<std::string> seen;
+  config.on_warning = [&seen](const std::string& text) { seen.push_back(text); };
+  Client client(config);
+  client.request_json("GET", "/anything");
+  EXPECT_EQ(seen, (std::vector<std::string>{"unknown field \"spec.x\"", "second"}));
+}
+
 TEST(Client, ConnectionRefusedIsTransportError) {
   int port;
   {

@@ -13,61 +13,6 @@
 
 namespace k3s::apiserver {
 
-namespace {
-
-const std::set<std::string> kMetadataFields = {
-    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",
-    "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences", "finalizers",
-    "managedFields"};
-
-std::set<std::string> top_level_fields(const ResourceType& type) {
-  std::set<std::string> f = {"apiVersion", "kind", "metadata"};
-  const std::string k = type.group + "/" + type.kind;
-  if (k == "/ConfigMap") return f.merge(std::set<std::string>{"data", "binaryData", "immutable"}), f;
-  if (k == "/Secret") return f.merge(std::set<std::string>{"data", "stringData", "type", "immutable"}), f;
-  if (k == "/ServiceAccount")
-    return f.merge(std::set<std::string>{"secrets", "imagePullSecrets", "automountServiceAccountToken"}), f;
-  if (k == "/Endpoints") return f.merge(std::set<std::string>{"subsets"}), f;
-  if (k == "/Event" || k == "events.k8s.io/Event")
-    return f.merge(std::set<std::string>{"involvedObject", "reason", "message", "source", "firstTimestamp",
-                                         "lastTimestamp", "count", "type", "eventTime", "series", "action", "related",
-                                         "reportingComponent", "reportingInstance", "regarding", "note",
-                                         "reportingController", "deprecatedSource", "deprecatedFirstTimestamp",
-                                         "deprecatedLastTimestamp", "deprecatedCount"}),
-           f;
-  if (k == "/PodTemplate") return f.merge(std::set<std::string>{"template"}), f;
-  if (k == "apps/ControllerRevision") return f.merge(std::set<std::string>{"data", "revision"}), f;
-  if (k == "discovery.k8s.io/EndpointSlice") return f.merge(std::set<std::string>{"addressType", "endpoints", "ports"}), f;
-  if (k == "rbac.authorization.k8s.io/Role" || k == "rbac.authorization.k8s.io/ClusterRole")
-    return f.merge(std::set<std::string>{"rules", "aggregationRule"}), f;
-  if (k == "rbac.authorization.k8s.io/RoleBinding" || k == "rbac.authorization.k8s.io/ClusterRoleBinding")
-    return f.merge(std::set<std::string>{"subjects", "roleRef"}), f;
-  if (k == "scheduling.k8s.io/PriorityClass")
-    return f.merge(std::set<std::string>{"value", "globalDefault", "description", "preemptionPolicy"}), f;
-  if (k == "storage.k8s.io/StorageClass")
-    return f.merge(std::set<std::string>{"provisioner", "parameters", "reclaimPolicy", "mountOptions",
-                                         "allowVolumeExpansion", "volumeBindingMode", "allowedTopologies"}),
-           f;
-  if (k == "node.k8s.io/RuntimeClass") return f.merge(std::set<std::string>{"handler", "overhead", "scheduling"}), f;
-  return f.merge(std::set<std::string>{"spec", "status"}), f;
-}
-
-}  // namespace
-
-std::vector<std::string> unknown_fields(const ResourceType& type, const Json& object) {
-  std::vector<std::string> out;
-  if (!object.is_object()) return out;
-  auto allowed = top_level_fields(type);
-  for (const auto& [key, value] : object.items()) {
-    if (!allowed.count(key)) out.push_back(key);
-  }
-  if (object.contains("metadata") && object["metadata"].is_object()) {
-    for (const auto& [key, value] : object["metadata"].items())
-      if (!kMetadataFields.count(key)) out.push_back("metadata." + key);
-  }
-  return out;
-}
-
 void validate_object_meta(const ResourceType& type, const Json& object, bool is_create) {
   object::FieldErrors errors;
   const object::FieldPath meta("metadata");

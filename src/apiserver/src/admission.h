@@ -17,10 +17,6 @@ using Json = nlohmann::json;
 
 class WatchCache;
 
-// Unknown top-level and metadata fields (paths like "spec.foo" are reported by the schema
-// later); returns the paths.
-std::vector<std::string> unknown_fields(const ResourceType& type, const Json& object);
-
 // 422 Invalid when the name (or generateName) breaks the type's naming rule.
 void validate_object_meta(const ResourceType& type, const Json& object, bool is_create);
 

@@ -1,8 +1,8 @@
 // OpenAPI v3 documents derived from the registry: the discovery root (/openapi/v3) and one
 // document per group-version listing every path with its operations, parameters and
-// x-kubernetes-group-version-kind. kubectl reads them to learn that the server validates
-// fields itself (fieldValidation) before `apply`/`create -f`. Schemas of the types come with
-// the type schema description (later); until then components.schemas is empty.
+// x-kubernetes-group-version-kind, and components.schemas from the type schema (src/schema):
+// kubectl reads them to learn that the server validates fields itself (fieldValidation) and
+// to explain resources.
 #pragma once
 
 #include <nlohmann/json.hpp>

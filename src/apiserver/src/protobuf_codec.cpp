@@ -24,6 +24,7 @@
 #include "k8s/apimachinery/meta_v1.pb.h"
 #include "k8s/apimachinery/runtime.pb.h"
 #include "protobuf_presence.h"
+#include "schema/proto_json.h"
 #include "status.h"
 
 namespace k3s::apiserver::protobuf {
@@ -35,26 +36,8 @@ namespace {
 constexpr std::string_view kEnvelopeMagic{"k8s\0", 4};
 constexpr std::string_view kMetaPackage = "k8s.io.apimachinery.pkg.apis.meta.v1";
 
-// Generated descriptors only register when their object file is linked; static linking drops
-// files nothing references, so name one message of every schema file here.
-void ensure_schemas_linked() {
-  static const std::array<const pb::Descriptor*, 13> linked = {
-      k8s::io::api::core::v1::ConfigMap::descriptor(),
-      k8s::io::api::apps::v1::Deployment::descriptor(),
-      k8s::io::api::batch::v1::Job::descriptor(),
-      k8s::io::api::certificates::v1::CertificateSigningRequest::descriptor(),
-      k8s::io::api::rbac::v1::Role::descriptor(),
-      k8s::io::api::scheduling::v1::PriorityClass::descriptor(),
-      k8s::io::api::policy::v1::PodDisruptionBudget::descriptor(),
-      k8s::io::api::networking::v1::Ingress::descriptor(),
-      k8s::io::api::authentication::v1::TokenRequest::descriptor(),
-      k8s::io::api::authorization::v1::SelfSubjectAccessReview::descriptor(),
-      k8s::io::api::autoscaling::v1::Scale::descriptor(),
-      k8s::io::api::autoscaling::v2::HorizontalPodAutoscaler::descriptor(),
-      k8s::io::apimachinery::pkg::apis::meta::v1::DeleteOptions::descriptor(),
-  };
-  (void)linked;
-}
+// The schema library links every compiled schema file into the descriptor pool.
+void ensure_schemas_linked() { (void)schema::kind_message("", "v1", "ConfigMap"); }
 
 
 // metav1.Time marshals as RFC 3339 in seconds, MicroTime with microseconds; the zero time as null.
@@ -114,19 +97,8 @@ bool special_form(const pb::Message& m, Json& out) {
   return false;
 }
 
-// Embedded Go structs (json:"") whose fields JSON flattens into the parent.
-bool inlined(const pb::FieldDescriptor* f) {
-  static const std::set<std::string_view> names = {"volumeSource",     "persistentVolumeSource", "localObjectReference",
-                                                   "handler",          "ingressRuleValue",       "ephemeralContainerCommon"};
-  return f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated() && names.count(f->name()) > 0;
-}
-
-// Go json tags that differ from the generated proto field name.
-std::string json_name(const pb::FieldDescriptor* f) {
-  if (f->name() == "aPIGroup") return "apiGroup";
-  if (f->name() == "uID") return "uid";
-  return f->name();
-}
+bool inlined(const pb::FieldDescriptor* f) { return schema::is_inlined(f); }
+std::string json_name(const pb::FieldDescriptor* f) { return schema::json_field_name(f); }
 
 Json scalar(const pb::Message& m, const pb::FieldDescriptor* f, int index) {
   const auto* r = m.GetReflection();

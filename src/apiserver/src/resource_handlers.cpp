@@ -18,6 +18,7 @@
 #include "context.h"
 #include "object/meta.h"
 #include "object/patch.h"
+#include "schema/schema.h"
 #include "status.h"
 #include "tables.h"
 
@@ -85,18 +86,26 @@ void record_managed_fields(Json& obj, const std::string& manager, const std::str
   list.push_back(entry);
 }
 
+// `before`, when given, is the stored object a patch applies to: unknown fields it already
+// holds are not the request's doing and are not reported.
 void check_strict(const ResourceRequest& req, const Json& obj, const std::vector<std::string>& duplicates,
-                  std::vector<std::string>& warnings) {
+                  std::vector<std::string>& warnings, const Json* before = nullptr) {
   std::string mode = req.param("fieldValidation", "Warn");
   if (mode == "Ignore") return;
   if (mode != "Strict" && mode != "Warn")
     throw bad_request("fieldValidation parameter unsupported: " + mode + ", must be one of: Ignore, Warn, Strict");
   std::vector<std::string> problems;
-  for (const auto& f : unknown_fields(*req.type, obj)) problems.push_back("unknown field \"" + f + "\"");
+  const schema::Kind kind{req.type->group, req.type->version, req.type->kind};
+  std::vector<std::string> existing;
+  if (before != nullptr) existing = schema::unknown_fields(kind, *before);
+  for (const auto& f : schema::unknown_fields(kind, obj))
+    if (std::find(existing.begin(), existing.end(), f) == existing.end()) problems.push_back("unknown field \"" + f + "\"");
   for (const auto& d : duplicates) problems.push_back("duplicate field \"" + d + "\"");
   if (problems.empty()) return;
   if (mode == "Strict") {
-    std::string msg = "strict decoding error: ";
+    // A decoded body is named by kind as kube's decoder names it; a patch result is not.
+    std::string msg = before != nullptr ? "" : kind.kind + " in version \"" + kind.version + "\" cannot be handled as a " + kind.kind + ": ";
+    msg += "strict decoding error: ";
     for (std::size_t i = 0; i < problems.size(); ++i) msg += (i ? ", " : "") + problems[i];
     throw bad_request(msg);
   }
@@ -152,7 +161,15 @@ void require_namespace_exists(ApiContext& ctx, const ResourceRequest& req, bool 
 
 http::Response object_response(int status, const Json& obj, const std::vector<std::string>& warnings = {}) {
   auto r = json_response(status, obj);
-  for (const auto& w : warnings) r.headers.add("Warning", "299 - \"" + w + "\"");
+  // The warn-text is an HTTP quoted-string: quotes and backslashes inside it are escaped.
+  for (const auto& w : warnings) {
+    std::string quoted;
+    for (char c : w) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    r.headers.add("Warning", "299 - \"" + quoted + "\"");
+  }
   return r;
 }
 
@@ -571,7 +588,7 @@ http::Response handle_patch(ApiContext& ctx, ResourceRequest& req) {
                          patch["metadata"].contains("resourceVersion");
     if (!patch_sets_rv) patched["metadata"]["resourceVersion"] = current["metadata"].value("resourceVersion", "");
     std::vector<std::string> dup;
-    check_strict(req, patched, dup, warnings);
+    check_strict(req, patched, dup, warnings, &current);
     return patched;
   };
   return write_update(ctx, req, apply, warnings, "Update");

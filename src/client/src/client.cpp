@@ -11,6 +11,25 @@
 namespace k3s::client {
 namespace {
 
+// The warn-text of a Warning header value (`299 - "text"`), its quoted-string unescaped;
+// "" for other codes or malformed values.
+std::string warning_text(const std::string& value) {
+  if (value.rfind("299 ", 0) != 0) return "";
+  auto open = value.find('"');
+  if (open == std::string::npos) return "";
+  std::string out;
+  for (std::size_t i = open + 1; i < value.size(); ++i) {
+    if (value[i] == '\\' && i + 1 < value.size()) {
+      out += value[++i];
+    } else if (value[i] == '"') {
+      return out;
+    } else {
+      out += value[i];
+    }
+  }
+  return "";
+}
+
 // Re-read token files this often: projected service-account tokens rotate.
 constexpr auto kTokenFileRefresh = std::chrono::minutes(1);
 constexpr int kMaxTooManyRequestsRetries = 5;
@@ -184,6 +203,11 @@ RawResponse Client::send(const std::string& method, const std::string& path_and_
       std::this_thread::sleep_for(std::chrono::seconds(std::clamp(seconds, 1, 10)));
       continue;
     }
+    if (config_.on_warning)
+      for (const auto& w : response.headers.get_all("Warning")) {
+        auto text = warning_text(w);
+        if (!text.empty()) config_.on_warning(text);
+      }
     return {response.status, std::move(response.headers), std::move(response.body)};
   }
 }

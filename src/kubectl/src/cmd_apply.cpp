@@ -1,6 +1,7 @@
 // Object-level writes from manifests and names: create -f, apply (client-side, three-way
 // strategic merge with the last-applied annotation), replace, delete.
 #include <chrono>
+#include <algorithm>
 #include <iostream>
 #include <thread>
 
@@ -75,6 +76,18 @@ std::vector<std::string> dry_run_option(const std::string& mode) {
   return mode == "server" ? std::vector<std::string>{"All"} : std::vector<std::string>{};
 }
 
+// --validate as the fieldValidation the server applies (kubectl always sends it); "" for
+// commands without the flag (diff).
+std::string field_validation(const Flags& flags) {
+  auto names = flags.long_names();
+  if (std::find(names.begin(), names.end(), "validate") == names.end()) return "";
+  std::string v = flags.str("validate");
+  if (v == "strict" || v == "true") return "Strict";
+  if (v == "warn") return "Warn";
+  if (v == "ignore" || v == "false") return "Ignore";
+  throw CommandError("invalid - validate option \"" + v + "\"; must be one of: strict (or true), warn, ignore (or false)");
+}
+
 // The object as the last-applied annotation records it: without that annotation itself.
 Json modified_configuration(const Json& object) {
   // As kubectl: the annotation map stays (possibly empty) in the recorded configuration.
@@ -122,6 +135,7 @@ Prepared prepare(Session& session, const Manifest& m) {
 int run_create_from_files(Session& session) {
   const Flags& f = session.flags();
   std::string mode = dry_run_mode(f);
+  (void)field_validation(f);  // a bad --validate fails before anything is sent
   auto manifests = read_manifests(f);
   int rc = 0;
   for (const auto& m : manifests) {
@@ -131,7 +145,7 @@ int run_create_from_files(Session& session) {
       Json created = p.object;
       if (mode != "client") {
         try {
-          created = session.api().create(p.info.gvr, p.object, {.dry_run = dry_run_option(mode)});
+          created = session.api().create(p.info.gvr, p.object, {.dry_run = dry_run_option(mode), .field_validation = field_validation(session.flags())});
         } catch (const client::ApiError& e) {
           rethrow_with_source(e, "creating", m.source);
         }
@@ -171,7 +185,7 @@ AppliedObject apply_manifest(Session& session, const Manifest& m, const std::str
     Json created = modified;
     if (mode != "client") {
       try {
-        created = session.api().create(p.info.gvr, record ? modified : p.object, {.dry_run = dry_run_option(mode)});
+        created = session.api().create(p.info.gvr, record ? modified : p.object, {.dry_run = dry_run_option(mode), .field_validation = field_validation(session.flags())});
       } catch (const client::ApiError& e) {
         rethrow_with_source(e, "creating", m.source);
       }
@@ -232,7 +246,7 @@ AppliedObject apply_manifest(Session& session, const Manifest& m, const std::str
   Json result = current;
   if (mode != "client") {
     try {
-      result = session.api().patch(p.info.gvr, p.ns, p.name, type, patch, {.dry_run = dry_run_option(mode)});
+      result = session.api().patch(p.info.gvr, p.ns, p.name, type, patch, {.dry_run = dry_run_option(mode), .field_validation = field_validation(session.flags())});
     } catch (const client::ApiError& e) {
       rethrow_with_source(e, "patching", m.source);
     }
@@ -246,6 +260,7 @@ int run_apply(Session& session) {
   const Flags& f = session.flags();
   if (f.boolean("server-side")) throw CommandError("--server-side is not supported by this kubectl yet");
   std::string mode = dry_run_mode(f);
+  (void)field_validation(f);  // a bad --validate fails before anything is sent
   auto manifests = read_manifests(f);
   if (manifests.empty()) throw CommandError("no objects passed to apply");
   auto prune = prune_types(session);
@@ -269,6 +284,7 @@ int run_apply(Session& session) {
 int run_replace(Session& session) {
   const Flags& f = session.flags();
   std::string mode = dry_run_mode(f);
+  (void)field_validation(f);  // a bad --validate fails before anything is sent
   auto manifests = read_manifests(f);
   int rc = 0;
   for (const auto& m : manifests) {
@@ -291,7 +307,7 @@ int run_replace(Session& session) {
           }
           std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
-        Json created = session.api().create(p.info.gvr, p.object, {.dry_run = dry_run_option(mode)});
+        Json created = session.api().create(p.info.gvr, p.object, {.dry_run = dry_run_option(mode), .field_validation = field_validation(session.flags())});
         print_result(session, created, p.info, "replaced", mode);
         continue;
       }
@@ -303,7 +319,7 @@ int run_replace(Session& session) {
             Json current = session.api().get(p.info.gvr, p.ns, p.name);
             object::set_resource_version(p.object, object::resource_version_of(current));
           }
-          result = session.api().update(p.info.gvr, p.object, {.dry_run = dry_run_option(mode)});
+          result = session.api().update(p.info.gvr, p.object, {.dry_run = dry_run_option(mode), .field_validation = field_validation(session.flags())});
         } catch (const client::ApiError& e) {
           rethrow_with_source(e, "replacing", m.source);
         }

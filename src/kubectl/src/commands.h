@@ -132,4 +132,5 @@ std::vector<CommandDef> diff_commands();
 std::vector<CommandDef> completion_commands();
 std::vector<CommandDef> top_commands();
 std::vector<CommandDef> certificate_commands();
+std::vector<CommandDef> explain_commands();
 }  // namespace k3s::kubectl

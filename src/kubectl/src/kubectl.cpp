@@ -15,7 +15,7 @@ const std::vector<CommandDef>& all_commands() {
     for (auto group : {get_commands, apply_commands, modify_commands, create_commands, config_commands, info_commands,
                        edit_commands, ops_commands, describe_commands, set_commands, run_commands, expose_commands,
                        exec_commands, port_forward_commands, cp_commands, drain_commands, top_commands, diff_commands,
-                       completion_commands, certificate_commands}) {
+                       completion_commands, certificate_commands, explain_commands}) {
       auto defs = group();
       all.insert(all.end(), defs.begin(), defs.end());
     }

@@ -1,5 +1,8 @@
 #include "session.h"
 
+#include <memory>
+#include <set>
+
 #include <unistd.h>
 
 #include <chrono>
@@ -125,6 +128,10 @@ client::RestConfig& Session::rest_config() {
                       "requesting uid, groups or user-extra for " + config_->user_name + " without impersonating a user");
     config_->user_agent = "kubectl/v1.33.5 (linux/amd64) kubernetes/k3s";
     config_->qps = 0;
+    // Server warnings go to stderr once each, as kubectl's warning writer does.
+    config_->on_warning = [seen = std::make_shared<std::set<std::string>>()](const std::string& text) {
+      if (seen->insert(text).second) std::cerr << "Warning: " << text << "\n";
+    };
     // Without --request-timeout kubectl waits as long as the server takes.
     if (!overrides_value.request_timeout) config_->timeout = std::chrono::hours(24);
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -153,6 +154,9 @@ struct RestConfig {
   double qps = 50;
   int burst = 300;
   std::chrono::milliseconds timeout{60000};  // per request (not watches)
+  // Called with the text of every Warning header (code 299) an answer carries; kubectl
+  // prints them, components ignore them.
+  std::function<void(const std::string&)> on_warning;
 };
 
 // Resolves the configuration kubectl would use: loads the files, picks the context
