@@ -64,8 +64,21 @@ wait_for "ControllerRevisions recorded" 3 bash -c "'$KUBECTL' --kubeconfig '$KC'
 # Surge: with maxSurge 1 / maxUnavailable 0 the new pod starts next to the old one, and the
 # old one goes once the new one has been ready for minReadySeconds. Sampled while it rolls:
 # every eligible node keeps a live pod, and at most one node runs two.
+# As in kube, only one of the two may be non-zero (maxUnavailable is 1 here already).
+out=$(k patch ds agent --type=merge -p '{"spec":{"updateStrategy":{"rollingUpdate":{"maxSurge":1}}}}' 2>&1)
+case "$out" in
+  *'spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: 1: may not be set when maxUnavailable is non-zero'*) pass "maxSurge with maxUnavailable refused" ;;
+  *) fail "maxSurge with maxUnavailable: $out" ;;
+esac
 k patch ds agent --type=merge -p '{"spec":{"minReadySeconds":3,"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}' >/dev/null \
   || fail "switch to surge"
+# Every old pod available first: an unavailable old pod may be replaced without using the
+# surge budget (as kube does), which would blur the at-most-one check below.
+available_now() {  # numberAvailable, once the status has seen the patched spec
+  k get ds agent -o jsonpath='{.metadata.generation} {.status.observedGeneration} {.status.numberAvailable}' |
+    awk '$1 == $2 { print $3 }'
+}
+wait_for "old pods available under minReadySeconds" 4 available_now
 k set image ds/agent c=agent:3 >/dev/null || fail "set image for surge"
 surge_seen=0 gap_seen="" double_max=0
 for _ in $(seq 1 600); do
@@ -75,7 +88,10 @@ for _ in $(seq 1 600); do
     [ "$n" -eq 0 ] && gap_seen="$gap_seen $node"
   done
   doubles=$(printf '%s\n' "$live" | grep -v '^:' | cut -d: -f1 | sort | uniq -d | grep -c . || true)
-  [ "$doubles" -gt "$double_max" ] && double_max=$doubles
+  if [ "$doubles" -gt "$double_max" ]; then
+    double_max=$doubles
+    [ "$doubles" -gt 1 ] && k get pods -l app=agent -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName} {.spec.containers[0].image} del={.metadata.deletionTimestamp} created={.metadata.creationTimestamp} ready={.status.conditions[?(@.type=="Ready")].status}@{.status.conditions[?(@.type=="Ready")].lastTransitionTime}{"\n"}{end}'
+  fi
   printf '%s\n' "$live" | grep -q ':agent:2$' && printf '%s\n' "$live" | grep -q ':agent:3$' &&
     [ "$doubles" -ge 1 ] && surge_seen=1
   [ "$(placement)" = "node-a:agent:3 node-b:agent:3 node-c:agent:3 node-tainted:agent:3" ] && break
