@@ -19,6 +19,16 @@ TEST(ControllerManagerArgs, KnownFlagsAreApplied) {
   EXPECT_EQ(o.node_monitor_period, std::chrono::seconds(1));  // whole seconds, rounded up
 }
 
+TEST(ControllerManagerArgs, ClientRateLimit) {
+  ControllerManagerOptions o;
+  EXPECT_EQ(o.kube_api_qps, 50);
+  EXPECT_EQ(o.kube_api_burst, 300);
+  apply_controller_manager_args(o, {"kube-api-qps=500.5", "kube-api-burst=1000"});
+  EXPECT_EQ(o.kube_api_qps, 500.5);
+  EXPECT_EQ(o.kube_api_burst, 1000);
+  EXPECT_THROW(apply_controller_manager_args(o, {"kube-api-qps=fast"}), std::invalid_argument);
+}
+
 TEST(ControllerManagerArgs, BadFlagsAreRejectedByName) {
   ControllerManagerOptions o;
   try {

@@ -7,6 +7,7 @@
 #include "codec.h"
 #include "reviews.h"
 #include "batch_defaults.h"
+#include "apps_strategy.h"
 #include "admission_plugins.h"
 #include "binding.h"
 #include "node_proxy.h"
@@ -474,6 +475,7 @@ http::Response handle_create(ApiContext& ctx, ResourceRequest& req) {
   validate_object_meta(t, obj, true);
   require_namespace_exists(ctx, req, true);
   default_on_create(t, obj);
+  prepare_daemon_set_write(t, obj);
   admit_create(ctx, req, obj, dry_run);
   if (t.kind == "Service" && t.group.empty()) ctx.allocator.allocate(obj, ctx.cache_for(t));
   meta["uid"] = object::new_uid();
@@ -503,6 +505,7 @@ http::Response write_update(ApiContext& ctx, ResourceRequest& req, const std::fu
                             ") does not match the name on the URL (" + req.name + ")");
         next = prepare_update(ctx, req, current, std::move(next));
         validate_object_meta(t, next, false);
+        if (req.subresource.empty()) prepare_daemon_set_write(t, next);
         drop_empty_metadata_collections(next);
         Json compare_next = next, compare_cur = current;
         compare_next["metadata"].erase("resourceVersion");

@@ -45,6 +45,16 @@ int parse_int(const std::string& flag, const std::string& text) {
   throw std::invalid_argument("invalid value \"" + text + "\" for flag --" + flag + ": parse error");
 }
 
+double parse_float(const std::string& flag, const std::string& text) {
+  try {
+    std::size_t used = 0;
+    double v = std::stod(text, &used);
+    if (used == text.size()) return v;
+  } catch (const std::exception&) {
+  }
+  throw std::invalid_argument("invalid value \"" + text + "\" for flag --" + flag + ": parse error");
+}
+
 bool parse_bool(const std::string& flag, const std::string& text) {
   if (text == "true" || text == "1" || text == "t" || text == "True" || text == "TRUE") return true;
   if (text == "false" || text == "0" || text == "f" || text == "False" || text == "FALSE") return false;
@@ -86,6 +96,8 @@ void apply_controller_manager_args(ControllerManagerOptions& options, const std:
     else if (flag == "node-startup-grace-period") options.node_startup_grace_period = parse_duration(flag, value);
     else if (flag == "terminated-pod-gc-threshold") options.terminated_pod_gc_threshold = parse_int(flag, value);
     else if (flag == "cluster-signing-duration") options.cluster_signing_duration = parse_duration(flag, value);
+    else if (flag == "kube-api-qps") options.kube_api_qps = parse_float(flag, value);
+    else if (flag == "kube-api-burst") options.kube_api_burst = parse_int(flag, value);
     else throw std::invalid_argument("unknown kube-controller-manager flag: --" + flag);
   }
   if (options.node_monitor_period.count() <= 0)

@@ -49,11 +49,13 @@ std::string candidate_identity() {
 ControlPlane::ControlPlane(const cli::ServerConfig& config, const ServerCerts& certs, int api_port) {
   const std::string server = "https://127.0.0.1:" + std::to_string(api_port);
   auto add = [&](std::string name, const std::string& cert, const std::string& key,
-                 std::function<void(client::Client&, std::stop_token)> lead) {
+                 std::function<void(client::Client&, std::stop_token)> lead,
+                 std::function<void(client::RestConfig&)> tune = {}) {
     auto c = std::make_unique<Component>();
     c->name = name;
-    c->client = std::make_unique<client::Client>(
-        client::config_from_certificates(server, certs.server_ca.cert_file, cert, key));
+    client::RestConfig rest = client::config_from_certificates(server, certs.server_ca.cert_file, cert, key);
+    if (tune) tune(rest);
+    c->client = std::make_unique<client::Client>(rest);
     client::LeaderElectionConfig election;
     election.lease_name = name;
     election.identity = candidate_identity();
@@ -92,12 +94,23 @@ ControlPlane::ControlPlane(const cli::ServerConfig& config, const ServerCerts& c
     options.apiserver_advertise_port = config.advertise_port ? config.advertise_port : api_port;
     controllers::apply_controller_manager_args(options, config.kube_controller_manager_args);
     add("kube-controller-manager", certs.controller_cert, certs.controller_key,
-        [options](client::Client& c, std::stop_token stop) { controllers::run_controller_manager(c, options, stop); });
+        [options](client::Client& c, std::stop_token stop) { controllers::run_controller_manager(c, options, stop); },
+        [&options](client::RestConfig& rest) {
+          rest.qps = options.kube_api_qps;
+          rest.burst = options.kube_api_burst;
+        });
   }
   if (!config.disable_scheduler) {
-    add("kube-scheduler", certs.scheduler_cert, certs.scheduler_key, [](client::Client& c, std::stop_token stop) {
-      scheduler::run_with_client(c, scheduler::SchedulerOptions{}, stop);
-    });
+    scheduler::SchedulerOptions options;
+    for (const auto& flag : scheduler::apply_scheduler_args(options, config.kube_scheduler_args))
+      spdlog::warn("kube-scheduler flag {} is not supported here; ignored", flag);
+    add(
+        "kube-scheduler", certs.scheduler_cert, certs.scheduler_key,
+        [options](client::Client& c, std::stop_token stop) { scheduler::run_with_client(c, options, stop); },
+        [&options](client::RestConfig& rest) {
+          rest.qps = options.kube_api_qps;
+          rest.burst = options.kube_api_burst;
+        });
   }
 }
 

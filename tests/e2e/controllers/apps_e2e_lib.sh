@@ -56,6 +56,7 @@ add_node() {
 {"apiVersion":"v1","kind":"Node","metadata":{"name":"$name","labels":{"kubernetes.io/hostname":"$name"${meta:+,$meta}}},"spec":{${spec}}}
 EOF
   NODES+=("$name")
+  echo "$name" >>"$WORK/nodes"  # the kubelet loop (a subshell) reads the list from here
   local now
   now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   k patch node "$name" --subresource=status --type=merge -p "{\"status\":{\"capacity\":{\"cpu\":\"8\",\"memory\":\"16Gi\",\"pods\":\"110\"},\"allocatable\":{\"cpu\":\"8\",\"memory\":\"16Gi\",\"pods\":\"110\"},\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\",\"message\":\"ready\",\"lastHeartbeatTime\":\"$now\",\"lastTransitionTime\":\"$now\"}]}}" >/dev/null \
@@ -81,9 +82,10 @@ kubelet_pass() {
 heartbeat_pass() {
   local now node
   now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  for node in "${NODES[@]}"; do
+  [ -f "$WORK/nodes" ] || return 0
+  while read -r node; do
     k patch node "$node" --subresource=status --type=strategic -p "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\",\"message\":\"ready\",\"lastHeartbeatTime\":\"$now\"}]}}" >/dev/null 2>&1
-  done
+  done <"$WORK/nodes"
 }
 
 start_kubelet() {

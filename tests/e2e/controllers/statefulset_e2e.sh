@@ -2,7 +2,8 @@
 # The StatefulSet controller inside `k3s server`, with the real kubectl: ordered creation
 # (web-1 only after web-0 is ready), stable names and labels, claims from
 # volumeClaimTemplates, a partitioned rolling update (highest ordinal first, the partition
-# kept), scale down from the top, and Parallel pod management.
+# kept), scale down from the top, Parallel pod management, and
+# persistentVolumeClaimRetentionPolicy (claims owned by the set or the scaled-away pod).
 K3S=${1:?k3s binary}
 KUBECTL=${2:?kubectl binary}
 NAME=statefulset
@@ -95,4 +96,53 @@ wait_for "pod uses its claim" "data-par-2" \
 k scale sts par --replicas=1 >/dev/null || fail "scale down par"
 wait_for "parallel scale down" "par-0" pods_of par
 wait_for "claims kept after scale down" 3 bash -c "'$KUBECTL' --kubeconfig '$KC' get pvc -o name | wc -l | tr -d ' '"
+[ -z "$(k get pvc data-par-0 -o jsonpath='{.metadata.ownerReferences}')" ] && pass "Retain: claims have no owner" \
+  || fail "Retain claim has owners: $(k get pvc data-par-0 -o jsonpath='{.metadata.ownerReferences}')"
+
+# persistentVolumeClaimRetentionPolicy Delete/Delete: claims are owned by the set, a
+# scaled-away member's claims by that pod, and the garbage collector removes them.
+claims_of() {
+  k get pvc -l "app=$1" -o jsonpath='{range .items[*]}{.metadata.name}{" "}{end}' | sed 's/ $//'
+}
+owner_of() {
+  k get pvc "$1" -o jsonpath='{range .metadata.ownerReferences[*]}{.kind}/{.name}/{.controller}{" "}{end}' | sed 's/ $//'
+}
+start_kubelet  # finishes the deletion of the scaled-away pods
+k apply -f - >/dev/null <<'YAML'
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: ret}
+spec:
+  serviceName: ret
+  replicas: 3
+  podManagementPolicy: Parallel
+  persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete, whenScaled: Delete}
+  selector: {matchLabels: {app: ret}}
+  template:
+    metadata: {labels: {app: ret}}
+    spec: {containers: [{name: c, image: "nginx:1"}]}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+YAML
+wait_for "retention: members" "ret-0 ret-1 ret-2" pods_of ret
+wait_for "retention: claims" "data-ret-0 data-ret-1 data-ret-2" claims_of ret
+wait_for "whenDeleted=Delete: claim controlled by the set" "StatefulSet/ret/true" owner_of data-ret-2
+k scale sts ret --replicas=1 >/dev/null || fail "scale down ret"
+wait_for "retention: scaled down" "ret-0" pods_of ret
+wait_for "whenScaled=Delete: scaled-away claims deleted with their pods" "data-ret-0" claims_of ret
+wait_for "kept member's claim still owned by the set" "StatefulSet/ret/true" owner_of data-ret-0
+k scale sts ret --replicas=2 >/dev/null || fail "scale up ret"
+wait_for "scale up after delete: member and a fresh claim" "data-ret-0 data-ret-1" claims_of ret
+wait_for "fresh claim owned by the set" "StatefulSet/ret/true" owner_of data-ret-1
+# whenScaled back to Retain: a scale down keeps the claim; then deleting the set removes
+# every claim (whenDeleted=Delete), while `par` (Retain) keeps its claims when deleted.
+k patch sts ret --type=merge -p '{"spec":{"persistentVolumeClaimRetentionPolicy":{"whenScaled":"Retain"}}}' >/dev/null || fail "patch policy"
+k scale sts ret --replicas=1 >/dev/null || fail "scale down ret again"
+wait_for "retention: scaled down again" "ret-0" pods_of ret
+sleep 2
+[ "$(claims_of ret)" = "data-ret-0 data-ret-1" ] && pass "whenScaled=Retain keeps the claim" || fail "claims after Retain scale down: $(claims_of ret)"
+k delete sts ret par --wait=false >/dev/null || fail "delete sets"
+wait_for "whenDeleted=Delete: claims removed with the set" "" claims_of ret
+wait_for "whenDeleted=Retain: claims kept" "data-par-0 data-par-1 data-par-2" claims_of par
 finish

@@ -49,6 +49,11 @@ struct ControllerManagerOptions {
   // pod-gc
   int terminated_pod_gc_threshold = 12500;
 
+  // The client-side rate limit of the controller manager's API client (--kube-api-qps,
+  // --kube-api-burst; kube's own defaults are 20 / 30). Applied where the client is made.
+  double kube_api_qps = 50;
+  int kube_api_burst = 300;
+
   // The resync of every shared informer (0: none).
   std::chrono::milliseconds informer_resync{std::chrono::minutes(10)};
 };
@@ -57,7 +62,8 @@ struct ControllerManagerOptions {
 // ("name=value", an optional leading "--"): controllers, cluster-cidr, allocate-node-cidrs,
 // node-cidr-mask-size(-ipv4/-ipv6), service-cluster-ip-range, root-ca-file,
 // concurrent-syncs, node-monitor-period, node-monitor-grace-period,
-// node-startup-grace-period, terminated-pod-gc-threshold, cluster-signing-duration.
+// node-startup-grace-period, terminated-pod-gc-threshold, cluster-signing-duration,
+// kube-api-qps, kube-api-burst.
 // Throws std::invalid_argument naming the flag for an unknown flag or a malformed value.
 void apply_controller_manager_args(ControllerManagerOptions& options, const std::vector<std::string>& args);
 

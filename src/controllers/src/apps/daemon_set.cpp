@@ -4,6 +4,7 @@
 #include <future>
 
 #include "apps/apps_util.h"
+#include "apps/daemon_update.h"
 #include "apps/node_eligibility.h"
 #include "object/meta.h"
 
@@ -185,51 +186,6 @@ void DaemonSetController::create_and_delete(const Json& ds, const std::string& k
   if (!first_error.empty()) throw std::runtime_error(first_error);
 }
 
-std::vector<ObjectPtr> DaemonSetController::rolling_update_victims(const Json& ds, const PodsByNode& pods,
-                                                                   const std::map<std::string, bool>& should_run,
-                                                                   const std::string& hash) {
-  std::int64_t desired = 0;
-  for (const auto& [node, run] : should_run) desired += run;
-  Json max_value = Json(1);
-  Json::json_pointer p("/spec/updateStrategy/rollingUpdate/maxUnavailable");
-  if (ds.contains(p)) max_value = ds.at(p);
-  std::int64_t max_unavailable = 1;
-  try {
-    max_unavailable = scaled_value(max_value, desired, true);
-  } catch (const std::exception&) {
-  }
-  if (max_unavailable < 1) max_unavailable = 1;
-  const auto min_ready = int_at(ds, "/spec/minReadySeconds", 0);
-
-  std::int64_t unavailable = 0;
-  std::vector<ObjectPtr> replace_now, candidates;
-  for (const auto& [node, run] : should_run) {
-    if (!run) continue;
-    auto it = pods.find(node);
-    std::vector<ObjectPtr> live;
-    if (it != pods.end())
-      for (const auto& pod : it->second)
-        if (!object::is_being_deleted(*pod)) live.push_back(pod);
-    if (live.size() != 1) {  // missing, or extras the manage step removes
-      ++unavailable;
-      continue;
-    }
-    const ObjectPtr& pod = live.front();
-    const bool available = is_pod_available(*pod, min_ready);
-    if (pod_hash(*pod) == hash) {
-      if (!available) ++unavailable;
-    } else if (!available) {
-      replace_now.push_back(pod);  // costs no availability
-    } else {
-      candidates.push_back(pod);
-    }
-  }
-  const std::int64_t room = std::max<std::int64_t>(max_unavailable - unavailable, 0);
-  for (std::int64_t i = 0; i < room && i < static_cast<std::int64_t>(candidates.size()); ++i)
-    replace_now.push_back(candidates[i]);
-  return replace_now;
-}
-
 Json DaemonSetController::compute_status(const Json& ds, const PodsByNode& pods,
                                          const std::map<std::string, bool>& should_run, const std::string& hash) {
   std::int64_t desired = 0, current = 0, misscheduled = 0, ready = 0, available = 0, updated = 0;
@@ -297,7 +253,13 @@ void DaemonSetController::sync(const std::string& key) {
   for (const auto& node : nodes_->indexer().list())
     should_run[object::name_of(*node)] = node_should_run(*node, pod_spec);
 
+  std::int64_t desired = 0;
+  for (const auto& [node, run] : should_run) desired += run;
+  const bool rolling = string_at(ds, "/spec/updateStrategy/type", "RollingUpdate") == "RollingUpdate";
+  const bool surge = rolling && daemon_update_budget(ds, desired).max_surge > 0;
+
   std::string manage_error;
+  bool waiting_for_availability = false;
   if (expectations_.satisfied(key)) {
     std::vector<std::string> to_create;
     std::vector<ObjectPtr> to_delete;
@@ -318,11 +280,9 @@ void DaemonSetController::sync(const std::string& key) {
       }
       if (live.empty()) {
         to_create.push_back(node);
-      } else if (live.size() > 1) {  // keep the oldest
-        std::sort(live.begin(), live.end(), [](const ObjectPtr& a, const ObjectPtr& b) {
-          return string_at(*a, "/metadata/creationTimestamp") < string_at(*b, "/metadata/creationTimestamp");
-        });
-        to_delete.insert(to_delete.end(), live.begin() + 1, live.end());
+      } else {
+        auto surplus = surplus_daemon_pods(live, hash, surge);
+        to_delete.insert(to_delete.end(), surplus.begin(), surplus.end());
       }
     }
     // Pods on nodes that are gone.
@@ -330,9 +290,13 @@ void DaemonSetController::sync(const std::string& key) {
       if (!should_run.count(node))
         for (const auto& pod : list)
           if (!object::is_being_deleted(*pod)) to_delete.push_back(pod);
-    if (string_at(ds, "/spec/updateStrategy/type", "RollingUpdate") == "RollingUpdate")
-      for (const auto& victim : rolling_update_victims(ds, pods, should_run, hash))
+    if (rolling) {
+      DaemonUpdatePlan plan = plan_rolling_update(ds, pods, should_run, hash);
+      for (const auto& victim : plan.remove)
         if (std::find(to_delete.begin(), to_delete.end(), victim) == to_delete.end()) to_delete.push_back(victim);
+      to_create.insert(to_create.end(), plan.create_on.begin(), plan.create_on.end());
+      waiting_for_availability = plan.waiting_for_availability;
+    }
     try {
       if (!to_create.empty() || !to_delete.empty()) create_and_delete(ds, key, to_create, to_delete, hash);
     } catch (const std::exception& e) {
@@ -349,7 +313,8 @@ void DaemonSetController::sync(const std::string& key) {
   if (!manage_error.empty()) throw std::runtime_error(manage_error);
   const auto min_ready = int_at(ds, "/spec/minReadySeconds", 0);
   // Availability comes minReadySeconds after readiness: look again then.
-  if (min_ready > 0 && status.value("numberReady", 0) != status.value("numberAvailable", 0))
+  if (min_ready > 0 &&
+      (waiting_for_availability || status.value("numberReady", 0) != status.value("numberAvailable", 0)))
     enqueue_after(key, std::chrono::seconds(min_ready));
 }
 

@@ -1,6 +1,7 @@
 // The DaemonSet controller: one pod per eligible node, each pinned to its node with a
 // required node affinity on metadata.name (the scheduler binds it), replaced node by node
-// on a template change (RollingUpdate with maxUnavailable) or when deleted (OnDelete).
+// on a template change (RollingUpdate with maxUnavailable or maxSurge, see daemon_update.h)
+// or when deleted (OnDelete).
 #pragma once
 
 #include <map>
@@ -32,8 +33,6 @@ class DaemonSetController : public QueueController {
   Json daemon_pod(const Json& ds, const std::string& node, const std::string& hash) const;
   void create_and_delete(const Json& ds, const std::string& key, const std::vector<std::string>& nodes_to_create,
                          const std::vector<ObjectPtr>& pods_to_delete, const std::string& hash);
-  std::vector<ObjectPtr> rolling_update_victims(const Json& ds, const PodsByNode& pods,
-                                                const std::map<std::string, bool>& should_run, const std::string& hash);
   Json compute_status(const Json& ds, const PodsByNode& pods, const std::map<std::string, bool>& should_run,
                       const std::string& hash);
 

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "apps/apps_util.h"
+#include "apps/claim_retention.h"
 #include "controller_utils.h"
 #include "object/meta.h"
 
@@ -42,6 +43,16 @@ StatefulSetController::StatefulSetController(ControllerContext& context) : Queue
   sets_ = informers().informer_for(kStatefulSets);
   pods_ = informers().informer_for(client::resources::kPods);
   revisions_ = informers().informer_for(client::resources::kControllerRevisions);
+  claims_ = informers().informer_for(client::resources::kPersistentVolumeClaims);
+  // A member waiting for its scaled-away claim to be garbage collected resumes once it is
+  // gone; claim deletions are rare, so every set of the namespace takes a look.
+  claims_->add_event_handler({
+      .on_delete =
+          [this](const client::DeletedObject& d) {
+            if (!d.object) return;
+            for (const auto& set : in_namespace(*sets_, object::namespace_of(*d.object))) enqueue(*set);
+          },
+  });
   sets_->add_event_handler({
       .on_add = [this](const ObjectPtr& s) { enqueue(*s); },
       .on_update = [this](const ObjectPtr&, const ObjectPtr& s) { enqueue(*s); },
@@ -131,6 +142,11 @@ void StatefulSetController::create_claims(const Json& set, std::int64_t ordinal)
     if (!labels.empty()) claim["metadata"]["labels"] = labels;
     claim["spec"] = claim_template.value("spec", Json::object());
     const std::string pod_name = object::name_of(set) + "-" + std::to_string(ordinal);
+    // Born with the references the retention policy asks for (the pod has no uid yet, and a
+    // member being created is never a scaled-down one).
+    const Json pod_stub = {{"metadata", {{"name", pod_name}}}};
+    if (auto refs = retained_claim_owner_refs(claim, set, pod_stub, false); refs && !refs->empty())
+      claim["metadata"]["ownerReferences"] = *refs;
     try {
       api().create(client::resources::kPersistentVolumeClaims, claim);
       events().event(set, client::kEventTypeNormal, "SuccessfulCreate",
@@ -141,6 +157,52 @@ void StatefulSetController::create_claims(const Json& set, std::int64_t ordinal)
       events().event(set, client::kEventTypeWarning, "FailedCreate",
                      "create Claim " + object::name_of(claim) + " for Pod " + pod_name + " in StatefulSet " +
                          object::name_of(set) + " failed error: " + e.what());
+      throw;
+    }
+  }
+}
+
+bool StatefulSetController::claims_pending_deletion(const Json& set, std::int64_t ordinal) const {
+  const Json pod_stub = {{"metadata", {{"name", object::name_of(set) + "-" + std::to_string(ordinal)}}}};
+  for (const auto& claim_template : set["spec"].value("volumeClaimTemplates", Json::array())) {
+    auto claim = claims_->indexer().get(object::namespace_of(set) + "/" + claim_name(claim_template, set, ordinal));
+    if (claim && claim_owned_by_earlier_pod(*claim, pod_stub)) return true;
+  }
+  return false;
+}
+
+namespace {
+bool same_refs(const Json& a, const Json& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& ref : a)
+    if (std::find(b.begin(), b.end(), ref) == b.end()) return false;
+  return true;
+}
+}  // namespace
+
+void StatefulSetController::update_claim_owners(const Json& set, const Json& pod, bool scaled_down) {
+  const auto ordinal = ordinal_of(object::name_of(set), object::name_of(pod));
+  if (!ordinal) return;
+  for (const auto& claim_template : set["spec"].value("volumeClaimTemplates", Json::array())) {
+    const std::string name = claim_name(claim_template, set, *ordinal);
+    auto claim = claims_->indexer().get(object::namespace_of(set) + "/" + name);
+    if (!claim) continue;  // created with the member, or already gone
+    auto refs = retained_claim_owner_refs(*claim, set, pod, scaled_down);
+    const Json current = claim->value("metadata", Json::object()).value("ownerReferences", Json::array());
+    if (!refs || same_refs(*refs, current)) continue;
+    // Conditional on the cached resourceVersion: a claim changed meanwhile is re-read by
+    // the retry the conflict causes.
+    const Json patch = {{"metadata", {{"resourceVersion", object::resource_version_of(*claim)},
+                                      {"ownerReferences", refs->empty() ? Json(nullptr) : *refs}}}};
+    try {
+      api().patch(client::resources::kPersistentVolumeClaims, object::namespace_of(set), name,
+                  client::PatchType::merge, patch.dump());
+    } catch (const client::ApiError& e) {
+      if (e.is_not_found()) continue;
+      if (e.is_conflict()) {  // the cache has not seen the claim's last change yet
+        enqueue_after(object::namespace_of(set) + "/" + object::name_of(set), std::chrono::seconds(1));
+        continue;
+      }
       throw;
     }
   }
@@ -198,12 +260,18 @@ void StatefulSetController::reconcile(const Json& set, const std::map<std::int64
     const std::int64_t ordinal = start + i;
     auto it = pods.find(ordinal);
     if (it == pods.end()) {
+      if (claims_pending_deletion(set, ordinal)) {  // wait for the garbage collector
+        if (ordered) return;
+        healthy = false;
+        continue;
+      }
       create_member(set, revision_for(ordinal), ordinal);
       if (ordered) return;  // one at a time, in order
       healthy = false;
       continue;
     }
     const Json& pod = *it->second;
+    if (!object::is_being_deleted(pod)) update_claim_owners(set, pod, false);
     const std::string phase = string_at(pod, "/status/phase");
     if ((phase == "Failed" || phase == "Succeeded") && !object::is_being_deleted(pod)) {
       delete_member(set, pod);  // recreated by a later sync
@@ -222,6 +290,9 @@ void StatefulSetController::reconcile(const Json& set, const std::map<std::int64
   for (const auto& [ordinal, pod] : pods)
     if (ordinal < start || ordinal >= start + replicas) condemned.push_back(pod);
   std::reverse(condemned.begin(), condemned.end());
+  // Every condemned member's claims get their scale-down owners before any pod goes, so the
+  // garbage collector removes them with the pod (whenScaled: Delete).
+  for (const auto& pod : condemned) update_claim_owners(set, *pod, true);
   for (const auto& pod : condemned) {
     if (object::is_being_deleted(*pod)) {
       if (ordered) return;

@@ -2,7 +2,8 @@
 // <template>-<set>-<ordinal>, created in order and one at a time (OrderedReady) or all at
 // once (Parallel), removed highest ordinal first, and updated highest ordinal first down to
 // the partition (RollingUpdate) or only when deleted (OnDelete). Revisions are
-// ControllerRevisions; pods carry the revision name in controller-revision-hash.
+// ControllerRevisions; pods carry the revision name in controller-revision-hash. Claims
+// follow spec.persistentVolumeClaimRetentionPolicy (claim_retention.h).
 #pragma once
 
 #include <map>
@@ -27,6 +28,11 @@ class StatefulSetController : public QueueController {
   std::map<std::int64_t, ObjectPtr> claim_pods(const Json& set);
   Json member_pod(const Json& set, const Json& revision, std::int64_t ordinal) const;
   void create_claims(const Json& set, std::int64_t ordinal);
+  // Whether a claim of this member still belongs to an earlier pod of the same name (one
+  // scaled away with whenScaled: Delete) that the garbage collector is about to remove.
+  bool claims_pending_deletion(const Json& set, std::int64_t ordinal) const;
+  // Brings the owner references of the member's claims in line with the retention policy.
+  void update_claim_owners(const Json& set, const Json& pod, bool scaled_down);
   void create_member(const Json& set, const Json& revision, std::int64_t ordinal);
   void delete_member(const Json& set, const Json& pod);
   // Creates/deletes toward spec.replicas and rolls the update; returns when it must wait.
@@ -35,7 +41,7 @@ class StatefulSetController : public QueueController {
   Json compute_status(const Json& set, const std::map<std::int64_t, ObjectPtr>& pods, const Json& current_revision,
                       const Json& update_revision);
 
-  std::shared_ptr<client::SharedInformer> sets_, pods_, revisions_;
+  std::shared_ptr<client::SharedInformer> sets_, pods_, revisions_, claims_;
 };
 
 }  // namespace k3s::controllers::apps

@@ -19,6 +19,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -44,7 +45,17 @@ struct SchedulerOptions {
   int api_workers = 4;
   // Random tie-breaking between equally good nodes; 0 seeds from the system.
   std::uint64_t seed = 0;
+  // The client-side rate limit of the scheduler's API client (--kube-api-qps,
+  // --kube-api-burst; kube-scheduler's defaults are 50 / 100). Applied where the client
+  // is made.
+  double kube_api_qps = 50;
+  int kube_api_burst = 300;
 };
+
+// Applies k3s's --kube-scheduler-arg values ("name=value", optional leading "--"):
+// kube-api-qps, kube-api-burst. Returns the flags it does not know (the caller warns and
+// ignores them, as before); throws std::invalid_argument for a malformed value.
+std::vector<std::string> apply_scheduler_args(SchedulerOptions& options, const std::vector<std::string>& args);
 
 // The writes the scheduler makes to the cluster. Methods may be called from several
 // threads at once; a thrown exception counts as a failed write.
