@@ -6,7 +6,9 @@
 #       real containerd (airgap images from scripts/build-images.sh), inside private mount
 #       and network namespaces as bench/agent/run.sh runs it; containerd and its shims are
 #       reported apart from the k3s process.
-# Env: IDLE (seconds measured, 60), SETTLE (seconds waited after ready, 30).
+# Env: IDLE (seconds measured, 60), SETTLE (seconds waited after ready, 30),
+#      OBJECTS (server mode: before settling, create that many ConfigMaps and a Deployment
+#      of that many replicas, whose pods stay Pending without nodes; default 0).
 set -uo pipefail
 K3S=${1:?k3s binary}
 MODE=${2:-server}
@@ -57,6 +59,19 @@ if [ "$MODE" = server ]; then
       --key "$tls/client-admin.key" "https://127.0.0.1:$port/readyz" 2>/dev/null)" = ok ] && break
     sleep 0.1
   done
+  objects=${OBJECTS:-0}
+  if [ "$objects" -gt 0 ]; then
+    kc() { "$K3S" kubectl --kubeconfig "$work/kc" "$@"; }
+    for i in $(seq 1 "$objects"); do
+      printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: idle-%d\ndata:\n  k: v\n---\n' "$i"
+    done | kc apply -f - >/dev/null
+    kc create deployment idle --image=busybox --replicas="$objects" >/dev/null
+    for _ in $(seq 1 600); do
+      [ "$(kc get pods -l app=idle --no-headers 2>/dev/null | wc -l)" -ge "$objects" ] && break
+      sleep 1
+    done
+    echo "objects: $(kc get cm --no-headers | wc -l) ConfigMaps, $(kc get pods --no-headers | wc -l) pods (Pending, no nodes)"
+  fi
   sleep "$SETTLE"
   echo "k3s server --disable-agent, idle ${IDLE} s after ${SETTLE} s settling:"
   measure "$pid"
