@@ -12,7 +12,7 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config git
   libpq-dev libmariadb-dev zlib1g-dev)
 runtime_pkgs=(containerd runc containernetworking-plugins iptables iproute2)
 test_pkgs=(etcd-server etcd-client postgresql mariadb-server python3 curl busybox-static zstd
-  shellcheck systemd util-linux docker-registry skopeo)
+  shellcheck systemd util-linux docker-registry skopeo python3-kubernetes)
 pkgs=("${build_pkgs[@]}")
 case "$mode" in
   build) ;;
