@@ -285,7 +285,7 @@ http::Response ApiServer::Impl::handle(http::Request& req) {
 
   std::map<std::string, std::string> query;
   for (auto& [k, v] : http::parse_query(req.query)) query[k] = v;
-  bool watch = query.count("watch") && (query["watch"] == "true" || query["watch"] == "1");
+  bool watch = query.count("watch") && is_true_query_value(query["watch"]);
   RequestInfo info = parse_request_info(req.method, req.path, watch);
 
   Attributes attrs;

@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "status.h"
 #include "registry.h"
+#include "request_info.h"
 #include "service_account_tokens.h"
 #include "storage.h"
 #include "watch_cache.h"
@@ -66,6 +67,7 @@ struct ResourceRequest {
     auto it = query.find(key);
     return it == query.end() ? fallback : it->second;
   }
+  bool flag(const std::string& key) const { return is_true_query_value(param(key)); }
 };
 
 http::Response handle_resource(ApiContext& ctx, ResourceRequest& req);

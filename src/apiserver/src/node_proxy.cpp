@@ -248,7 +248,7 @@ http::Response handle_node_proxy(ApiContext& ctx, ResourceRequest& req) {
   std::string query = forwarded_query(incoming.query);
   std::string path = pod_path(req.subresource, req.ns, req.name, container) + (query.empty() ? "" : "?" + query);
   const std::string follow = req.param("follow");
-  return KubeletCaller(ctx, target).call(incoming, path, req.subresource == "log" && (follow == "true" || follow == "1"));
+  return KubeletCaller(ctx, target).call(incoming, path, req.subresource == "log" && is_true_query_value(follow));
 }
 
 }  // namespace k3s::apiserver

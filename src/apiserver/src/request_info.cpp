@@ -70,4 +70,8 @@ RequestInfo parse_request_info(const std::string& method, const std::string& pat
   return info;
 }
 
+bool is_true_query_value(const std::string& value) {
+  return value == "1" || value == "t" || value == "T" || value == "true" || value == "True" || value == "TRUE";
+}
+
 }  // namespace k3s::apiserver

@@ -23,4 +23,8 @@ struct RequestInfo {
 // `watch` is the value of the ?watch= query parameter.
 RequestInfo parse_request_info(const std::string& method, const std::string& path, bool watch_param);
 
+// A boolean query parameter as kube-apiserver reads it (Go's strconv.ParseBool): "1", "t",
+// "T", "true", "True", "TRUE" are true. Clients differ: Python's client sends "True".
+bool is_true_query_value(const std::string& value);
+
 }  // namespace k3s::apiserver

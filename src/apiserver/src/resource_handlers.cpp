@@ -121,6 +121,12 @@ Json decode_object(const ResourceRequest& req, std::vector<std::string>& warning
   const auto& t = *req.type;
   std::string kind = obj.value("kind", "");
   std::string api_version = obj.value("apiVersion", "");
+  // As kube-apiserver's decoder, the resource the URL names supplies a missing kind (the
+  // Python client sends none unless the caller sets it).
+  if (kind.empty() && (api_version.empty() || api_version == t.api_version())) {
+    kind = t.kind;
+    obj["kind"] = kind;
+  }
   if (kind.empty()) throw bad_request("Object 'Kind' is missing in '" + req.http->body.substr(0, 200) + "'");
   if (kind != t.kind || (!api_version.empty() && api_version != t.api_version()))
     throw bad_request("the API version in the data (" + api_version + ") does not match the expected API version (" +
@@ -423,7 +429,7 @@ http::Response handle_watch(ApiContext& ctx, ResourceRequest& req) {
   WatchCache::WatchOptions wo;
   wo.filter = filter;
   wo.from_revision = from;
-  wo.bookmarks = req.param("allowWatchBookmarks") == "true" || req.param("allowWatchBookmarks") == "1";
+  wo.bookmarks = req.flag("allowWatchBookmarks");
   wo.deadline = Clock::now() + std::chrono::seconds(timeout_seconds);
   wo.on_end = [state] {
     std::lock_guard lock(state->mu);
