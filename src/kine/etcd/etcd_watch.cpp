@@ -43,7 +43,10 @@ void EtcdWatchWorker::cancel() {
 
 void EtcdWatchWorker::request_progress() {
   std::lock_guard lock(mutex_);
-  if (!stream_) return;
+  if (!stream_) {
+    progress_pending_ = true;
+    return;
+  }
   ::etcdserverpb::WatchRequest progress;
   progress.mutable_progress_request();
   std::lock_guard write_lock(write_mutex_);
@@ -112,8 +115,15 @@ EtcdWatchWorker::StreamEnd EtcdWatchWorker::run_stream(std::size_t endpoint_inde
   if (request_.filter_delete) c->add_filters(::etcdserverpb::WatchCreateRequest::NODELETE);
   bool written;
   {
+    std::lock_guard lock(mutex_);
     std::lock_guard write_lock(write_mutex_);
     written = stream->Write(create);
+    if (written && progress_pending_) {
+      ::etcdserverpb::WatchRequest progress;
+      progress.mutable_progress_request();
+      written = stream->Write(progress);
+      progress_pending_ = false;
+    }
   }
 
   std::vector<Event> fragments;

@@ -47,6 +47,8 @@ class EtcdWatchWorker : public std::enable_shared_from_this<EtcdWatchWorker> {
   bool stopping_ = false;
   grpc::ClientContext* context_ = nullptr;
   Stream* stream_ = nullptr;
+  // A progress request made before the stream existed, sent once its watch is created.
+  bool progress_pending_ = false;
   std::mutex write_mutex_;  // one writer at a time on stream_
 
   std::mutex callback_mutex_;  // cancel() waits for a running callback
