@@ -101,8 +101,17 @@ void default_on_create(const ResourceType& type, Json& obj) {
     if (!spec.contains("replicas")) spec["replicas"] = 1;
     if (!spec.contains("revisionHistoryLimit")) spec["revisionHistoryLimit"] = 10;
     if (!spec.contains("progressDeadlineSeconds")) spec["progressDeadlineSeconds"] = 600;
-    if (!spec.contains("strategy"))
-      spec["strategy"] = {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxUnavailable", "25%"}, {"maxSurge", "25%"}}}};
+    // Field by field, as kube's SetDefaults_Deployment: kubectl create deployment sends
+    // `strategy: {}`, which still gets RollingUpdate with 25% / 25%.
+    Json& strategy = spec["strategy"];
+    if (!strategy.is_object()) strategy = Json::object();
+    if (strategy.value("type", "").empty()) strategy["type"] = "RollingUpdate";
+    if (strategy["type"] == "RollingUpdate") {
+      Json& rolling = strategy["rollingUpdate"];
+      if (!rolling.is_object()) rolling = Json::object();
+      if (!rolling.contains("maxUnavailable")) rolling["maxUnavailable"] = "25%";
+      if (!rolling.contains("maxSurge")) rolling["maxSurge"] = "25%";
+    }
   } else if (k == "apps/DaemonSet") {
     auto& spec = obj["spec"];
     if (!spec.contains("revisionHistoryLimit")) spec["revisionHistoryLimit"] = 10;

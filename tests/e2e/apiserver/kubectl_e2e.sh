@@ -178,6 +178,8 @@ expect "secret data is base64" 'czNjcjN0/Opaque' k get secret gensecret -o jsonp
 created "namespace" namespace genns
 expect "namespace active" Active k get ns genns -o jsonpath='{.status.phase}'
 created "deployment" deployment web --image=nginx:1.25 --replicas=2 --port=8080
+expect "deployment strategy defaulted from kubectl's empty strategy" 'RollingUpdate/25%/25%' \
+  k get deploy web -o jsonpath='{.spec.strategy.type}/{.spec.strategy.rollingUpdate.maxSurge}/{.spec.strategy.rollingUpdate.maxUnavailable}'
 expect "deployment spec" '2/nginx:1.25/8080/web' \
   k get deploy web -o jsonpath='{.spec.replicas}/{.spec.template.spec.containers[0].image}/{.spec.template.spec.containers[0].ports[0].containerPort}/{.spec.selector.matchLabels.app}'
 k get deploy web | grep -qE '^web +0/2 +[02] +0 ' && pass "deployment table" || fail "deployment table: $(k get deploy web 2>&1)"
