@@ -4,21 +4,14 @@
 # Running/Ready and finishes the deletion of terminating pods (no real kubelet exists in
 # these tests). Source it after setting K3S, KUBECTL and NAME.
 set -uo pipefail
-WORK=$(mktemp -d "/tmp/k3s-e2e-$NAME.XXXXXX")
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-KC=$WORK/kubeconfig
-SERVER_PID=""
 KUBELET_PID=""
 NODES=()
 failures=0
-
-cleanup() {
-  stop_kubelet
-  [ -n "$SERVER_PID" ] && { kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
-  [ "$failures" -ne 0 ] && { echo "--- server log (tail)"; tail -40 "$WORK/log"; }
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/server.sh"
+server_workdir "$NAME"
+cleanup_extra() { stop_kubelet; }
+k_ready() { k get ns; }
+READY_PROBE=k_ready
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { echo "ok: $*"; }
 k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
@@ -34,19 +27,6 @@ wait_for() {
   done
   fail "$what: wanted '$want', got '$got'"
   return 1
-}
-
-start_server() {
-  "$K3S" server --disable-agent --data-dir "$WORK/data" --https-listen-port "$PORT" \
-    --bind-address 127.0.0.1 --write-kubeconfig "$KC" >>"$WORK/log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 600); do
-    [ -s "$KC" ] && k get ns >/dev/null 2>&1 && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || { fail "server exited early"; exit 1; }
-    sleep 0.2
-  done
-  fail "server did not answer"
-  exit 1
 }
 
 # add_node <name> [extra JSON for metadata, e.g. "labels":{...}] [extra JSON for spec]

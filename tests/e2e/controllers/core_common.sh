@@ -4,20 +4,13 @@
 set -uo pipefail
 K3S=${1:?k3s binary}
 KUBECTL=${2:?kubectl binary}
-WORK=$(mktemp -d "/tmp/k3s-e2e-${TEST_NAME:-core}.XXXXXX")
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-KC=$WORK/kubeconfig
-DATA=$WORK/data
-SERVER_PID=""
 BACKGROUND_PIDS=()
 failures=0
-cleanup() {
-  for pid in "${BACKGROUND_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-  [ -n "$SERVER_PID" ] && { kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
-  [ "$failures" -ne 0 ] && { echo "--- server log (tail)"; tail -40 "$WORK/log"; }
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/server.sh"
+server_workdir "${TEST_NAME:-core}"
+cleanup_extra() { for pid in "${BACKGROUND_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done; }
+k_ready() { k get ns; }
+READY_PROBE=k_ready
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { echo "ok: $*"; }
 k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
@@ -44,18 +37,6 @@ expect() {
 finish() {
   if [ "$failures" -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
   echo "all passed"
-}
-# start_server [extra server flags...]
-start_server() {
-  "$K3S" server --disable-agent --data-dir "$DATA" --https-listen-port "$PORT" \
-    --bind-address 127.0.0.1 --write-kubeconfig "$KC" "$@" >"$WORK/log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 600); do
-    [ -s "$KC" ] && k get ns >/dev/null 2>&1 && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || { fail "server exited early"; exit 1; }
-    sleep 0.2
-  done
-  fail "server not ready"; exit 1
 }
 now_rfc3339() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 now_micro() { date -u +%Y-%m-%dT%H:%M:%S.%6NZ; }

@@ -6,7 +6,7 @@
 K3S=${1:?k3s binary}
 KUBECTL=${2:?kubectl binary}
 source "$(dirname "$0")/job_e2e_lib.sh"
-start_server cronjob
+start_named_server cronjob
 
 k apply -f - >/dev/null <<'YAML'
 apiVersion: batch/v1

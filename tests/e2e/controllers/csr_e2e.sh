@@ -6,7 +6,7 @@
 K3S=${1:?k3s binary}
 KUBECTL=${2:?kubectl binary}
 source "$(dirname "$0")/job_e2e_lib.sh"
-start_server csr
+start_named_server csr
 
 CLIENT_CA=$(find "$WORK/data" -name client-ca.crt | head -1)
 SERVER_CA=$(find "$WORK/data" -name server-ca.crt | head -1)

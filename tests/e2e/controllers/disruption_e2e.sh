@@ -5,7 +5,7 @@
 K3S=${1:?k3s binary}
 KUBECTL=${2:?kubectl binary}
 source "$(dirname "$0")/job_e2e_lib.sh"
-start_server disruption
+start_named_server disruption
 
 for i in 1 2 3; do
   k apply -f - >/dev/null <<YAML

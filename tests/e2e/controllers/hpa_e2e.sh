@@ -4,7 +4,7 @@
 K3S=${1:?k3s binary}
 KUBECTL=${2:?kubectl binary}
 source "$(dirname "$0")/job_e2e_lib.sh"
-start_server hpa
+start_named_server hpa
 
 k create deployment web --image=busybox --replicas=1 >/dev/null
 k autoscale deployment web --min=3 --max=5 --cpu-percent=50 >/dev/null || fail "kubectl autoscale"

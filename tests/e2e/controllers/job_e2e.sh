@@ -5,7 +5,7 @@
 K3S=${1:?k3s binary}
 KUBECTL=${2:?kubectl binary}
 source "$(dirname "$0")/job_e2e_lib.sh"
-start_server job
+start_named_server job
 
 job() {  # job <name> <extra spec yaml (indented 2)>
   k apply -f - >/dev/null <<YAML

@@ -1,15 +1,10 @@
 # Shared by the batch/policy/storage controller e2e scripts: starts `k3s server
 # --disable-agent` on a free port with a private data dir, and offers kubectl wrappers and
 # polling checks. The test plays kubelet (pod status through --subresource=status).
-# Usage: source this file after setting K3S and KUBECTL; then `start_server <name>`.
+# Usage: source this file after setting K3S and KUBECTL; then `start_named_server <name>`.
 set -uo pipefail
 failures=0
-SERVER_PID=""
-cleanup() {
-  [ -n "$SERVER_PID" ] && { kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
-  [ "$failures" -ne 0 ] && [ -f "$WORK/log" ] && { echo "--- server log (tail)"; tail -40 "$WORK/log"; }
-  rm -rf "$WORK"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/server.sh"
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { echo "ok: $*"; }
 k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
@@ -40,21 +35,10 @@ wait_match() {
   return 1
 }
 
-start_server() {
-  WORK=$(mktemp -d "/tmp/k3s-e2e-$1.XXXXXX")
-  trap cleanup EXIT
-  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-  KC=$WORK/kubeconfig
-  "$K3S" server --disable-agent --data-dir "$WORK/data" --https-listen-port "$PORT" \
-    --bind-address 127.0.0.1 --write-kubeconfig "$KC" >"$WORK/log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 600); do
-    [ -s "$KC" ] && k get ns default >/dev/null 2>&1 && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || { fail "server exited early"; exit 1; }
-    sleep 0.1
-  done
-  fail "server did not come up"
-  exit 1
+# start_named_server <name>: a private server whose work dir is named after the test.
+start_named_server() {
+  server_workdir "$1"
+  start_server
 }
 
 # The names of a job's pods that are not finished and not being deleted.

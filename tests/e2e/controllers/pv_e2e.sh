@@ -5,7 +5,7 @@
 K3S=${1:?k3s binary}
 KUBECTL=${2:?kubectl binary}
 source "$(dirname "$0")/job_e2e_lib.sh"
-start_server pv
+start_named_server pv
 
 pv() {  # pv <name> <size> <class> <reclaim policy> [access mode]
   k apply -f - >/dev/null <<YAML

@@ -4,7 +4,7 @@
 K3S=${1:?k3s binary}
 KUBECTL=${2:?kubectl binary}
 source "$(dirname "$0")/job_e2e_lib.sh"
-start_server ttl
+start_named_server ttl
 
 for name in short keep; do
   ttl=""

@@ -7,36 +7,13 @@ K3S=${1:?k3s binary}
 KUBECTL=${2:?kubectl binary}
 [ -x "$KUBECTL" ] || { echo "FAIL: kubectl not found at $KUBECTL"; exit 1; }
 
-WORK=$(mktemp -d /tmp/k3s-e2e-schema.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-KC=$WORK/kubeconfig
-LOG=$WORK/server.log
-SERVER_PID=""
-failures=0
-
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-  fi
-  if [ "$failures" -ne 0 ]; then echo "--- server log (tail)"; tail -40 "$LOG"; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+source "$(dirname "$0")/../lib/checks.sh"
+source "$(dirname "$0")/../lib/server.sh"
 k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
 ours() { "$K3S" kubectl --kubeconfig "$KC" "$@"; }
 
-"$K3S" server --disable-agent --data-dir "$WORK/data" --https-listen-port "$PORT" \
-  --bind-address 127.0.0.1 --write-kubeconfig "$KC" >"$LOG" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 300); do
-  [ -s "$KC" ] && k get ns default >/dev/null 2>&1 && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { fail "server exited early"; exit 1; }
-  sleep 0.2
-done
+server_workdir schema
+start_server
 
 # ---- explain through the real kubectl
 out=$(k explain pods.spec.containers 2>&1)

@@ -144,8 +144,8 @@ void StatefulSetController::create_claims(const Json& set, std::int64_t ordinal)
     const std::string pod_name = object::name_of(set) + "-" + std::to_string(ordinal);
     // Born with the references the retention policy asks for (the pod has no uid yet, and a
     // member being created is never a scaled-down one).
-    const Json pod_stub = {{"metadata", {{"name", pod_name}}}};
-    if (auto refs = retained_claim_owner_refs(claim, set, pod_stub, false); refs && !refs->empty())
+    const Json pod_ref = {{"metadata", {{"name", pod_name}}}};
+    if (auto refs = retained_claim_owner_refs(claim, set, pod_ref, false); refs && !refs->empty())
       claim["metadata"]["ownerReferences"] = *refs;
     try {
       api().create(client::resources::kPersistentVolumeClaims, claim);
@@ -163,10 +163,10 @@ void StatefulSetController::create_claims(const Json& set, std::int64_t ordinal)
 }
 
 bool StatefulSetController::claims_pending_deletion(const Json& set, std::int64_t ordinal) const {
-  const Json pod_stub = {{"metadata", {{"name", object::name_of(set) + "-" + std::to_string(ordinal)}}}};
+  const Json pod_ref = {{"metadata", {{"name", object::name_of(set) + "-" + std::to_string(ordinal)}}}};
   for (const auto& claim_template : set["spec"].value("volumeClaimTemplates", Json::array())) {
     auto claim = claims_->indexer().get(object::namespace_of(set) + "/" + claim_name(claim_template, set, ordinal));
-    if (claim && claim_owned_by_earlier_pod(*claim, pod_stub)) return true;
+    if (claim && claim_owned_by_earlier_pod(*claim, pod_ref)) return true;
   }
   return false;
 }
