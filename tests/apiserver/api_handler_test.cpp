@@ -128,7 +128,15 @@ TEST_F(ApiFixture, BadBodiesGetBadRequest) {
                          "spec":{"containers":[{"name":"c","image":"i","imagee":"x"}]}})");
   EXPECT_EQ(warned.status, 201) << warned.body;
   EXPECT_EQ(warned.headers.get("Warning"), "299 - \"unknown field \\\"spec.containers[0].imagee\\\"\"");
-  // A patch is held to what it adds: the stored object's unknown field is not reported again.
+  EXPECT_FALSE(json(warned)["spec"]["containers"][0].contains("imagee")) << warned.body;
+  auto ignored = call("POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Ignore",
+                      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ignored","bogus":1},"extra":true})");
+  EXPECT_EQ(ignored.status, 201) << ignored.body;
+  EXPECT_EQ(ignored.headers.get("Warning"), "");
+  EXPECT_FALSE(json(ignored).contains("extra")) << ignored.body;
+  EXPECT_FALSE(json(call("GET", "/api/v1/namespaces/default/configmaps/ignored"))["metadata"].contains("bogus"));
+  // A patch is held to what it adds (an object stored before unknown fields were dropped may
+  // still hold one, which is not reported again).
   auto relabel = call("PATCH", "/api/v1/namespaces/default/pods/p?fieldValidation=Strict",
                       R"({"metadata":{"labels":{"a":"b"}}})", "application/merge-patch+json");
   EXPECT_EQ(relabel.status, 200) << relabel.body;

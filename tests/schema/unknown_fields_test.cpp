@@ -23,6 +23,23 @@ TEST(UnknownFields, TopLevelAndMetadata) {
             (std::vector<std::string>{"metadata.labelz", "spek"}));
 }
 
+TEST(UnknownFields, PruningDropsExactlyTheReportedFields) {
+  Json d = Json::parse(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","labelz":{}},"extra":1,
+    "spec":{"replicas":2,"template":{"metadata":{"annotations":{"k":"v"}},"spec":{"containers":[
+      {"name":"a","image":"x","imagee":"y","ports":[{"containerPort":1,"protocoll":"TCP"}]}]}}}})");
+  EXPECT_EQ(prune_unknown_fields(kDeployment, d),
+            (std::vector<std::string>{"extra", "metadata.labelz", "spec.template.spec.containers[0].imagee",
+                                      "spec.template.spec.containers[0].ports[0].protocoll"}));
+  EXPECT_EQ(d, Json::parse(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},
+    "spec":{"replicas":2,"template":{"metadata":{"annotations":{"k":"v"}},"spec":{"containers":[
+      {"name":"a","image":"x","ports":[{"containerPort":1}]}]}}}})"));
+  EXPECT_TRUE(unknown_fields(kDeployment, d).empty());
+  // A kind without a compiled message keeps its declared top-level fields and loses the rest.
+  Json cm = Json::parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"b"},"dta":{}})");
+  EXPECT_EQ(prune_unknown_fields({"", "v1", "ConfigMap"}, cm), (std::vector<std::string>{"dta"}));
+  EXPECT_EQ(cm, Json::parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"b"}})"));
+}
+
 // What the server itself, controllers and kubelet write back must pass.
 TEST(UnknownFields, AcceptsWhatClientsLegitimatelySend) {
   EXPECT_TRUE(unknown(kPod, R"({"apiVersion":"v1","kind":"Pod",

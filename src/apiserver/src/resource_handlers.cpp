@@ -87,23 +87,36 @@ void record_managed_fields(Json& obj, const std::string& manager, const std::str
   list.push_back(entry);
 }
 
+void drop_unknown_fields(const ResourceRequest& req, const schema::Kind& kind, Json& obj) {
+  auto dropped = schema::prune_unknown_fields(kind, obj);
+  if (dropped.empty()) return;
+  // Debug only: clients sending fields this server does not know is normal version skew.
+  std::string paths;
+  for (const auto& p : dropped) paths += (paths.empty() ? "" : ", ") + p;
+  spdlog::debug("{} {}: dropped unknown fields {} (user agent \"{}\")", req.type->kind, object::name_of(obj), paths,
+                req.http->headers.get("User-Agent"));
+}
+
 // `before`, when given, is the stored object a patch applies to: unknown fields it already
-// holds are not the request's doing and are not reported.
-void check_strict(const ResourceRequest& req, const Json& obj, const std::vector<std::string>& duplicates,
+// holds are not the request's doing and are not reported. Whatever is not refused, unknown
+// fields are dropped from `obj`, as decoding into kube-apiserver's typed objects drops them.
+void check_strict(const ResourceRequest& req, Json& obj, const std::vector<std::string>& duplicates,
                   std::vector<std::string>& warnings, const Json* before = nullptr) {
   std::string mode = req.param("fieldValidation", "Warn");
-  if (mode == "Ignore") return;
-  if (mode != "Strict" && mode != "Warn")
+  if (mode != "Strict" && mode != "Warn" && mode != "Ignore")
     throw bad_request("fieldValidation parameter unsupported: " + mode + ", must be one of: Ignore, Warn, Strict");
-  std::vector<std::string> problems;
   const schema::Kind kind{req.type->group, req.type->version, req.type->kind};
+  if (mode == "Ignore") {
+    drop_unknown_fields(req, kind, obj);
+    return;
+  }
+  std::vector<std::string> problems;
   std::vector<std::string> existing;
   if (before != nullptr) existing = schema::unknown_fields(kind, *before);
   for (const auto& f : schema::unknown_fields(kind, obj))
     if (std::find(existing.begin(), existing.end(), f) == existing.end()) problems.push_back("unknown field \"" + f + "\"");
   for (const auto& d : duplicates) problems.push_back("duplicate field \"" + d + "\"");
-  if (problems.empty()) return;
-  if (mode == "Strict") {
+  if (!problems.empty() && mode == "Strict") {
     // A decoded body is named by kind as kube's decoder names it; a patch result is not.
     std::string msg = before != nullptr ? "" : kind.kind + " in version \"" + kind.version + "\" cannot be handled as a " + kind.kind + ": ";
     msg += "strict decoding error: ";
@@ -111,6 +124,7 @@ void check_strict(const ResourceRequest& req, const Json& obj, const std::vector
     throw bad_request(msg);
   }
   warnings.insert(warnings.end(), problems.begin(), problems.end());
+  drop_unknown_fields(req, kind, obj);
 }
 
 // Decodes and type-checks a request body against the addressed resource.

@@ -1,4 +1,5 @@
 #include <functional>
+#include <type_traits>
 
 #include "descriptors.h"
 #include "schema/proto_json.h"
@@ -51,17 +52,22 @@ using namespace detail;
 
 std::string join(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
 
-void check(const pb::Descriptor* d, const Json& value, const std::string& path, std::vector<std::string>& out) {
+// One walk serves both the report and the pruning: `Value` is `const Json` when only
+// collecting paths and `Json` when unknown keys are also erased.
+template <class Value>
+void walk(const pb::Descriptor* d, Value& value, const std::string& path, std::vector<std::string>& out, bool prune) {
   if (!value.is_object() || special_of(d) != Special::kNone) return;
   const auto& fields = json_fields(d);
   const bool type_meta = has_type_meta(d);
-  for (const auto& [key, v] : value.items()) {
+  std::vector<std::string> unknown_keys;
+  for (auto& [key, v] : value.items()) {
     if (type_meta && (key == "apiVersion" || key == "kind")) continue;
     const JsonField* jf = nullptr;
     for (const auto& candidate : fields)
       if (candidate.name == key) jf = &candidate;
     if (jf == nullptr) {
       out.push_back(join(path, key));
+      unknown_keys.push_back(key);
       continue;
     }
     const auto* f = jf->field;
@@ -69,35 +75,53 @@ void check(const pb::Descriptor* d, const Json& value, const std::string& path, 
     if (f->is_map()) {
       const auto* value_field = f->message_type()->map_value();
       if (value_field->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE || !v.is_object()) continue;
-      for (const auto& [k, e] : v.items()) check(value_field->message_type(), e, join(join(path, key), k), out);
+      for (auto& [k, e] : v.items()) walk(value_field->message_type(), e, join(join(path, key), k), out, prune);
     } else if (f->is_repeated()) {
       if (!v.is_array()) continue;
       for (std::size_t i = 0; i < v.size(); ++i)
-        check(f->message_type(), v[i], join(path, key) + "[" + std::to_string(i) + "]", out);
+        walk(f->message_type(), v[i], join(path, key) + "[" + std::to_string(i) + "]", out, prune);
     } else {
-      check(f->message_type(), v, join(path, key), out);
+      walk(f->message_type(), v, join(path, key), out, prune);
     }
   }
+  if constexpr (!std::is_const_v<Value>) {
+    if (prune)
+      for (const auto& key : unknown_keys) value.erase(key);
+  }
+}
+
+template <class Value>
+std::vector<std::string> walk_object(const Kind& kind, Value& object, bool prune) {
+  std::vector<std::string> out;
+  if (!object.is_object()) return out;
+  if (const pb::Descriptor* d = kind_message(kind.group, kind.version, kind.kind)) {
+    walk(d, object, "", out, prune);
+    return out;
+  }
+  auto allowed = top_level_fields_without_message(kind);
+  std::vector<std::string> unknown_keys;
+  for (const auto& [key, value] : object.items())
+    if (!allowed.count(key)) out.push_back(key), unknown_keys.push_back(key);
+  if constexpr (!std::is_const_v<Value>) {
+    if (prune)
+      for (const auto& key : unknown_keys) object.erase(key);
+  }
+  if (object.contains("metadata")) {
+    const pb::Descriptor* meta = pb::DescriptorPool::generated_pool()->FindMessageTypeByName(
+        "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta");
+    walk(meta, object["metadata"], "metadata", out, prune);
+  }
+  return out;
 }
 
 }  // namespace
 
 std::vector<std::string> unknown_fields(const Kind& kind, const Json& object) {
-  std::vector<std::string> out;
-  if (!object.is_object()) return out;
-  if (const pb::Descriptor* d = kind_message(kind.group, kind.version, kind.kind)) {
-    check(d, object, "", out);
-    return out;
-  }
-  auto allowed = top_level_fields_without_message(kind);
-  for (const auto& [key, value] : object.items())
-    if (!allowed.count(key)) out.push_back(key);
-  if (object.contains("metadata")) {
-    const pb::Descriptor* meta = pb::DescriptorPool::generated_pool()->FindMessageTypeByName(
-        "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta");
-    check(meta, object["metadata"], "metadata", out);
-  }
-  return out;
+  return walk_object(kind, object, false);
+}
+
+std::vector<std::string> prune_unknown_fields(const Kind& kind, Json& object) {
+  return walk_object(kind, object, true);
 }
 
 }  // namespace k3s::schema

@@ -40,4 +40,8 @@ void add_definitions(const std::vector<Kind>& kinds, Flavor flavor, Json& out);
 // message are checked at the top level and in metadata only.
 std::vector<std::string> unknown_fields(const Kind& kind, const Json& object);
 
+// Removes those fields from `object`, as decoding into kube-apiserver's typed objects drops
+// them when validation is Warn or Ignore, and returns their paths.
+std::vector<std::string> prune_unknown_fields(const Kind& kind, Json& object);
+
 }  // namespace k3s::schema
