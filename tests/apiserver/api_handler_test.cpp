@@ -144,6 +144,22 @@ TEST_F(ApiFixture, BadBodiesGetBadRequest) {
                    R"({"spec":{"nodeNamee":"x"}})", "application/merge-patch+json");
   EXPECT_EQ(typo.status, 400);
   EXPECT_EQ(json(typo)["message"], "strict decoding error: unknown field \"spec.nodeNamee\"");
+  auto wrong_type = call("POST", "/apis/apps/v1/namespaces/default/deployments",
+                        R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":"3"}})");
+  EXPECT_EQ(wrong_type.status, 400) << wrong_type.body;
+  EXPECT_EQ(json(wrong_type)["message"],
+            "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal string into Go "
+            "struct field DeploymentSpec.spec.replicas of type int32");
+  auto numeric_kind = call("POST", "/api/v1/namespaces/default/configmaps", R"({"kind":5,"metadata":{"name":"n"}})");
+  EXPECT_EQ(numeric_kind.status, 400) << numeric_kind.body;
+  EXPECT_EQ(json(numeric_kind)["message"],
+            "couldn't get version/kind; json parse error: json: cannot unmarshal number into Go struct field .kind of "
+            "type string");
+  auto wrong_patch = call("PATCH", "/api/v1/namespaces/default/pods/p", R"({"spec":{"priority":"high"}})",
+                          "application/merge-patch+json");
+  EXPECT_EQ(wrong_patch.status, 400) << wrong_patch.body;
+  EXPECT_EQ(json(wrong_patch)["message"],
+            "json: cannot unmarshal string into Go struct field PodSpec.spec.priority of type int32");
   auto yaml = call("POST", "/api/v1/namespaces/default/configmaps",
                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  n: \"1\"\n", "application/yaml");
   EXPECT_EQ(yaml.status, 201) << yaml.body;

@@ -1,6 +1,7 @@
 #include "binding.h"
 
 #include "codec.h"
+#include "schema/schema.h"
 #include "object/meta.h"
 #include "status.h"
 
@@ -32,7 +33,7 @@ http::Response handle_binding(ApiContext& ctx, ResourceRequest& req) {
   const auto& t = *req.type;
   if (req.verb != "create") throw method_not_supported(t.group, t.resource + "/binding", req.verb);
   std::vector<std::string> duplicates;
-  Json binding = decode_body(req.http->body, req.http->headers.get("Content-Type"), duplicates);
+  Json binding = decode_typed_body(req.http->body, req.http->headers.get("Content-Type"), {"", "v1", "Binding"}, duplicates);
   if (!binding.is_object()) throw bad_request("the body of the request was in an unknown format");
   const std::string bound_name = object::name_of(binding);
   if (!bound_name.empty() && bound_name != req.name) {

@@ -1,4 +1,5 @@
 #include "codec.h"
+#include "schema/schema.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -175,6 +176,26 @@ Negotiated negotiate(const std::string& accept) {
   if (!any_supported && accept.find("protobuf") != std::string::npos) return {};  // answer JSON; clients accept it
   if (!any_supported) throw not_acceptable("only the following media types are accepted: application/json, application/yaml");
   return {};
+}
+
+Json decode_typed_body(const std::string& body, const std::string& content_type, const schema::Kind& kind,
+                       std::vector<std::string>& duplicates) {
+  Json obj = decode_body(body, content_type, duplicates);
+  if (!obj.is_object()) throw bad_request("the request body must be a JSON object");
+  for (const char* key : {"kind", "apiVersion"}) {
+    if (!obj.contains(key) || obj[key].is_string()) continue;
+    if (obj[key].is_null()) {
+      obj.erase(key);
+      continue;
+    }
+    const std::string word = obj[key].is_boolean() ? "bool" : obj[key].type_name();
+    throw bad_request("couldn't get version/kind; json parse error: json: cannot unmarshal " + word +
+                      " into Go struct field ." + key + " of type string");
+  }
+  if (auto mismatch = schema::type_error(kind, obj))
+    throw bad_request(kind.kind + " in version \"" + kind.version + "\" cannot be handled as a " + kind.kind + ": " +
+                      *mismatch);
+  return obj;
 }
 
 }  // namespace k3s::apiserver

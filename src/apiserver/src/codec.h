@@ -3,8 +3,13 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+
+namespace k3s::schema {
+struct Kind;
+}
 
 namespace k3s::apiserver {
 
@@ -13,6 +18,12 @@ using Json = nlohmann::json;
 // Parses a JSON or YAML request body into an object; 400 BadRequest when malformed.
 // Duplicate keys are reported in `duplicates` (JSON paths) for fieldValidation.
 Json decode_body(const std::string& body, const std::string& content_type, std::vector<std::string>& duplicates);
+
+// decode_body for a body that must be an object of `kind`: TypeMeta strings and every known
+// field's JSON type are checked as kube-apiserver's typed decoding checks them (400 naming the
+// field and its Go type). Unknown fields are left for the fieldValidation check.
+Json decode_typed_body(const std::string& body, const std::string& content_type, const schema::Kind& kind,
+                       std::vector<std::string>& duplicates);
 
 enum class OutputForm { object, table, partial_metadata };
 struct Negotiated {

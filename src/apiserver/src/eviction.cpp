@@ -1,6 +1,7 @@
 #include "eviction.h"
 
 #include "codec.h"
+#include "schema/schema.h"
 #include "object/labels.h"
 #include "object/meta.h"
 #include "status.h"
@@ -73,7 +74,8 @@ http::Response handle_eviction(ApiContext& ctx, ResourceRequest& req) {
   const auto& t = *req.type;
   if (req.verb != "create") throw method_not_supported(t.group, t.resource + "/eviction", req.verb);
   std::vector<std::string> duplicates;
-  const Json eviction = decode_body(req.http->body, req.http->headers.get("Content-Type"), duplicates);
+  const Json eviction =
+      decode_typed_body(req.http->body, req.http->headers.get("Content-Type"), {"policy", "v1", "Eviction"}, duplicates);
   if (!eviction.is_object()) throw bad_request("the body of the request was in an unknown format");
   const std::string named = object::name_of(eviction);
   if (!named.empty() && named != req.name)

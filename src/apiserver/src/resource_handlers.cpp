@@ -130,9 +130,9 @@ void check_strict(const ResourceRequest& req, Json& obj, const std::vector<std::
 // Decodes and type-checks a request body against the addressed resource.
 Json decode_object(const ResourceRequest& req, std::vector<std::string>& warnings) {
   std::vector<std::string> duplicates;
-  Json obj = decode_body(req.http->body, req.http->headers.get("Content-Type"), duplicates);
-  if (!obj.is_object()) throw bad_request("the request body must be a JSON object");
   const auto& t = *req.type;
+  Json obj = decode_typed_body(req.http->body, req.http->headers.get("Content-Type"), {t.group, t.version, t.kind},
+                               duplicates);
   std::string kind = obj.value("kind", "");
   std::string api_version = obj.value("apiVersion", "");
   // As kube-apiserver's decoder, the resource the URL names supplies a missing kind (the
@@ -610,6 +610,7 @@ http::Response handle_patch(ApiContext& ctx, ResourceRequest& req) {
     bool patch_sets_rv = patch.is_object() && patch.contains("metadata") && patch["metadata"].is_object() &&
                          patch["metadata"].contains("resourceVersion");
     if (!patch_sets_rv) patched["metadata"]["resourceVersion"] = current["metadata"].value("resourceVersion", "");
+    if (auto mismatch = schema::type_error({t.group, t.version, t.kind}, patched)) throw bad_request(*mismatch);
     std::vector<std::string> dup;
     check_strict(req, patched, dup, warnings, &current);
     return patched;
@@ -632,8 +633,7 @@ DeleteOptions parse_delete_options(const ResourceRequest& req) {
   const std::string& body = req.http->body;
   if (body.find_first_not_of(" \t\r\n") != std::string::npos) {
     std::vector<std::string> dup;
-    Json d = decode_body(body, req.http->headers.get("Content-Type"), dup);
-    if (!d.is_object()) throw bad_request("the DeleteOptions body must be an object");
+    Json d = decode_typed_body(body, req.http->headers.get("Content-Type"), {"meta.k8s.io", "v1", "DeleteOptions"}, dup);
     if (d.contains("gracePeriodSeconds") && d["gracePeriodSeconds"].is_number_integer())
       o.grace_period = d["gracePeriodSeconds"].get<int64_t>();
     if (d.contains("propagationPolicy") && d["propagationPolicy"].is_string()) o.propagation = d["propagationPolicy"];

@@ -4,6 +4,7 @@
 #include "reviews.h"
 
 #include "codec.h"
+#include "schema/schema.h"
 #include "object/meta.h"
 #include "status.h"
 
@@ -40,10 +41,9 @@ Attributes attributes_from_spec(const Json& spec, const UserInfo& user, const st
   return a;
 }
 
-Json decode(const std::string& body, const std::string& content_type) {
+Json decode(const std::string& body, const std::string& content_type, const schema::Kind& kind) {
   std::vector<std::string> duplicates;
-  Json obj = decode_body(body, content_type, duplicates);
-  if (!obj.is_object()) throw bad_request("error decoding the review request body");
+  Json obj = decode_typed_body(body, content_type, kind, duplicates);
   if (!obj.contains("spec") || !obj["spec"].is_object()) obj["spec"] = Json::object();
   return obj;
 }
@@ -53,7 +53,7 @@ Json decode(const std::string& body, const std::string& content_type) {
 http::Response handle_review(ApiContext& ctx, ResourceRequest& req) {
   const auto& t = *req.type;
   if (req.verb != "create") throw method_not_supported(t.group, t.resource, req.verb);
-  Json obj = decode(req.http->body, req.http->headers.get("Content-Type"));
+  Json obj = decode(req.http->body, req.http->headers.get("Content-Type"), {t.group, t.version, t.kind});
   obj["apiVersion"] = t.api_version();
   obj["kind"] = t.kind;
   if (!obj.contains("metadata") || !obj["metadata"].is_object()) obj["metadata"] = Json::object();

@@ -1,6 +1,7 @@
 #include "scale.h"
 
 #include "codec.h"
+#include "schema/schema.h"
 #include "object/labels.h"
 #include "object/meta.h"
 #include "object/patch.h"
@@ -50,7 +51,7 @@ http::Response handle_scale(ApiContext& ctx, ResourceRequest& req) {
   if (req.verb != "update" && req.verb != "patch") throw method_not_supported(t.group, t.resource + "/scale", req.verb);
   std::vector<std::string> duplicates;
   const std::string content_type = req.http->headers.get("Content-Type");
-  Json body = decode_body(req.http->body, content_type, duplicates);
+  Json body = decode_typed_body(req.http->body, content_type, {"autoscaling", "v1", "Scale"}, duplicates);
   const bool dry_run = req.param("dryRun") == "All";
   auto result = ctx.storage.update(
       t, req.ns, req.name,

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "codec.h"
+#include "schema/schema.h"
 #include "context.h"
 #include "object/meta.h"
 #include "status.h"
@@ -224,7 +225,8 @@ http::Response handle_token_request(ApiContext& ctx, ResourceRequest& req) {
   if (req.verb != "create") throw method_not_supported(t.group, t.resource + "/token", req.verb);
   if (!ctx.sa_tokens) throw service_unavailable("service account token signing is not configured");
   std::vector<std::string> duplicates;
-  Json request = decode_body(req.http->body, req.http->headers.get("Content-Type"), duplicates);
+  Json request = decode_typed_body(req.http->body, req.http->headers.get("Content-Type"),
+                                   {"authentication.k8s.io", "v1", "TokenRequest"}, duplicates);
   if (!request.is_object()) throw bad_request("the body of the request was in an unknown format");
   Json spec_in = request.value("spec", Json::object());
   if (spec_in.is_null()) spec_in = Json::object();

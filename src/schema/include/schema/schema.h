@@ -6,6 +6,7 @@
 // treats a list cannot disagree.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,12 @@ void add_definitions(const std::vector<Kind>& kinds, Flavor flavor, Json& out);
 // ("spec.containers[0].imagee", "metadata.labelz"), in document order. Kinds without a
 // message are checked at the top level and in metadata only.
 std::vector<std::string> unknown_fields(const Kind& kind, const Json& object);
+
+// The first value whose JSON type cannot decode into its field, worded as Go's encoding/json
+// words it ("json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas
+// of type int32"); nullopt when every known field has a fitting value (null fits anything).
+// Kinds without a compiled message are not checked.
+std::optional<std::string> type_error(const Kind& kind, const Json& object);
 
 // Removes those fields from `object`, as decoding into kube-apiserver's typed objects drops
 // them when validation is Warn or Ignore, and returns their paths.
