@@ -124,10 +124,20 @@ void print_wrapped(std::ostream& out, const std::string& text, int indent) {
 void print_description(std::ostream& out, const Document& doc, const Json& s) {
   out << "DESCRIPTION:\n";
   std::string own = s.value("description", "");
+  // The referenced type's text, also for a list or map of references.
   std::string type;
-  if (!Document::ref_of(s).empty()) {
-    const Json& target = doc.resolve(s);
-    if (&target != &s) type = target.value("description", "");
+  const Json* value = &s;
+  while (Document::ref_of(*value).empty()) {
+    if (value->value("type", "") == "array" && value->contains("items"))
+      value = &(*value)["items"];
+    else if (value->contains("additionalProperties") && (*value)["additionalProperties"].is_object())
+      value = &(*value)["additionalProperties"];
+    else
+      break;
+  }
+  if (!Document::ref_of(*value).empty()) {
+    const Json& target = doc.resolve(*value);
+    if (&target != value) type = target.value("description", "");
   }
   if (own.empty() && type.empty()) {
     out << "    <empty>\n";
