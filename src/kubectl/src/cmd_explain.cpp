@@ -216,7 +216,8 @@ int run_explain(Session& session) {
     const Json props = object.value("properties", Json::object());
     if (!props.contains(parts[i])) {
       std::cout << out.str();
-      throw CommandError("field \"" + parts[i] + "\" does not exist");
+      // kubectl names the path's last segment, whichever one is missing.
+      throw CommandError("field \"" + parts.back() + "\" does not exist");
     }
     field = &object["properties"][parts[i]];
   }
