@@ -71,7 +71,7 @@ echo "$out" | grep -qP '^  image\t<string>$' && pass "explain pods.spec.containe
 if [ "$(basename "$KUBECTL")" = "kubectl.1.33" ]; then
   for args in "pods.spec.containers" "deployment.spec --recursive" "pods" "pod.metadata" "deployment.spec" \
               "deployment.spec.replicas" "services.spec.ports" "pods.spec.volumes.configMap" \
-              "pods.spec.containers.resources.limits" "nodes.status.capacity" \
+              "pods.spec.containers.resources.limits" "nodes.status.capacity" "pvc.spec.template.spec" \
               "cronjob.spec.jobTemplate.spec.template.spec.containers.ports" "nodes.status"; do
     # shellcheck disable=SC2086
     if diff <(k explain $args 2>&1) <(ours explain $args 2>&1) >"$WORK/diff"; then
