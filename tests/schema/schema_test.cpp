@@ -5,6 +5,15 @@
 namespace k3s::schema {
 namespace {
 
+// The $ref of a property: direct, or the one item of the allOf a described reference is.
+Json ref(const Json& s) { return s.contains("allOf") ? s["allOf"][0]["$ref"] : s["$ref"]; }
+
+// A definition's shape, without the project's description text.
+Json shape(Json s) {
+  s.erase("description");
+  return s;
+}
+
 Json v3(const std::vector<Kind>& kinds) {
   Json out = Json::object();
   add_definitions(kinds, Flavor::kOpenApiV3, out);
@@ -18,8 +27,8 @@ TEST(Schema, KindsCarryTheirGroupVersionKind) {
   EXPECT_EQ(pod["x-kubernetes-group-version-kind"],
             Json::parse(R"([{"group":"","kind":"Pod","version":"v1"}])"));
   EXPECT_EQ(pod["properties"]["apiVersion"]["type"], "string");
-  EXPECT_EQ(pod["properties"]["spec"]["$ref"], "#/components/schemas/io.k8s.api.core.v1.PodSpec");
-  EXPECT_EQ(pod["properties"]["metadata"]["$ref"],
+  EXPECT_EQ(ref(pod["properties"]["spec"]), "#/components/schemas/io.k8s.api.core.v1.PodSpec");
+  EXPECT_EQ(ref(pod["properties"]["metadata"]),
             "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta");
   // Nested types are defined without a GVK and without TypeMeta fields.
   EXPECT_FALSE(defs["io.k8s.api.core.v1.PodSpec"].contains("x-kubernetes-group-version-kind"));
@@ -33,14 +42,14 @@ TEST(Schema, KindsCarryTheirGroupVersionKind) {
 TEST(Schema, FieldTypesFollowTheDescriptors) {
   Json defs = v3({{"apps", "v1", "Deployment"}});
   const Json& spec = defs["io.k8s.api.apps.v1.DeploymentSpec"]["properties"];
-  EXPECT_EQ(spec["replicas"], Json::parse(R"({"type":"integer","format":"int32"})"));
+  EXPECT_EQ(shape(spec["replicas"]), Json::parse(R"({"type":"integer","format":"int32"})"));
   EXPECT_EQ(spec["paused"]["type"], "boolean");
   EXPECT_EQ(defs["io.k8s.api.apps.v1.DeploymentSpec"]["required"], Json::parse(R"(["selector","template"])"));
   const Json& container = defs["io.k8s.api.core.v1.Container"];
   EXPECT_EQ(container["required"], Json::parse(R"(["name"])"));
-  EXPECT_EQ(container["properties"]["args"], Json::parse(R"({"type":"array","items":{"type":"string"}})"));
+  EXPECT_EQ(shape(container["properties"]["args"]), Json::parse(R"({"type":"array","items":{"type":"string"}})"));
   const Json& meta = defs["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"]["properties"];
-  EXPECT_EQ(meta["labels"], Json::parse(R"({"type":"object","additionalProperties":{"type":"string"}})"));
+  EXPECT_EQ(shape(meta["labels"]), Json::parse(R"({"type":"object","additionalProperties":{"type":"string"}})"));
   EXPECT_EQ(meta["generation"]["format"], "int64");
   // Inlined Go structs: a volume's sources are the volume's own fields.
   const Json& volume = defs["io.k8s.api.core.v1.Volume"]["properties"];
@@ -50,7 +59,7 @@ TEST(Schema, FieldTypesFollowTheDescriptors) {
 
 TEST(Schema, SpecialTypesAsKubernetesPublishesThem) {
   Json defs = v3({{"apps", "v1", "Deployment"}});
-  EXPECT_EQ(defs["io.k8s.apimachinery.pkg.apis.meta.v1.Time"],
+  EXPECT_EQ(shape(defs["io.k8s.apimachinery.pkg.apis.meta.v1.Time"]),
             Json::parse(R"({"type":"string","format":"date-time"})"));
   EXPECT_EQ(defs["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]["x-kubernetes-int-or-string"], true);
   EXPECT_FALSE(defs["io.k8s.apimachinery.pkg.util.intstr.IntOrString"].contains("type"));
@@ -59,8 +68,8 @@ TEST(Schema, SpecialTypesAsKubernetesPublishesThem) {
 
   Json v2 = Json::object();
   add_definitions({{"apps", "v1", "Deployment"}}, Flavor::kOpenApiV2, v2);
-  EXPECT_EQ(v2["io.k8s.apimachinery.pkg.api.resource.Quantity"], Json::parse(R"({"type":"string"})"));
-  EXPECT_EQ(v2["io.k8s.apimachinery.pkg.util.intstr.IntOrString"],
+  EXPECT_EQ(shape(v2["io.k8s.apimachinery.pkg.api.resource.Quantity"]), Json::parse(R"({"type":"string"})"));
+  EXPECT_EQ(shape(v2["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]),
             Json::parse(R"({"type":"string","format":"int-or-string"})"));
   EXPECT_EQ(v2["io.k8s.api.apps.v1.Deployment"]["properties"]["spec"]["$ref"],
             "#/definitions/io.k8s.api.apps.v1.DeploymentSpec");

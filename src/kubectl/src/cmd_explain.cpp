@@ -102,15 +102,50 @@ bool is_required(const Json& parent, const std::string& field) {
   return false;
 }
 
-void print_description(std::ostream& out, const Json& s) {
-  std::string text = s.value("description", "");
+// kubectl's plaintext template fills descriptions to 76 columns, indented by `indent`.
+void print_wrapped(std::ostream& out, const std::string& text, int indent) {
+  constexpr std::size_t kWidth = 76;
+  std::istringstream paragraphs(text);
+  for (std::string paragraph; std::getline(paragraphs, paragraph);) {
+    std::istringstream words(paragraph);
+    std::string line;
+    for (std::string word; words >> word;) {
+      if (!line.empty() && line.size() + 1 + word.size() > kWidth) {
+        out << std::string(indent, ' ') << line << "\n";
+        line.clear();
+      }
+      line += (line.empty() ? "" : " ") + word;
+    }
+    out << std::string(indent, ' ') << line << "\n";
+  }
+}
+
+// The field's own text, then the text of the type it refers to, as kubectl prints them.
+void print_description(std::ostream& out, const Document& doc, const Json& s) {
   out << "DESCRIPTION:\n";
-  if (text.empty()) {
+  std::string own = s.value("description", "");
+  // The referenced type's text, also for a list or map of references.
+  std::string type;
+  const Json* value = &s;
+  while (Document::ref_of(*value).empty()) {
+    if (value->value("type", "") == "array" && value->contains("items"))
+      value = &(*value)["items"];
+    else if (value->contains("additionalProperties") && (*value)["additionalProperties"].is_object())
+      value = &(*value)["additionalProperties"];
+    else
+      break;
+  }
+  if (!Document::ref_of(*value).empty()) {
+    const Json& target = doc.resolve(*value);
+    if (&target != value) type = target.value("description", "");
+  }
+  if (own.empty() && type.empty()) {
     out << "    <empty>\n";
     return;
   }
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) out << "    " << line << "\n";
+  if (!own.empty()) print_wrapped(out, own, 4);
+  if (!type.empty()) print_wrapped(out, type, 4);
+  out << "    \n";
 }
 
 // --recursive: every nested field, two spaces deeper per level; a type already on the
@@ -181,12 +216,13 @@ int run_explain(Session& session) {
     const Json props = object.value("properties", Json::object());
     if (!props.contains(parts[i])) {
       std::cout << out.str();
-      throw CommandError("field \"" + parts[i] + "\" does not exist");
+      // kubectl names the path's last segment, whichever one is missing.
+      throw CommandError("field \"" + parts.back() + "\" does not exist");
     }
     field = &object["properties"][parts[i]];
   }
   if (parts.size() > 1) out << "FIELD: " << parts.back() << " <" << doc.type_name(*field) << ">\n\n\n";
-  print_description(out, *field);
+  print_description(out, doc, *field);
   const Json& object = doc.element(*field);
   if (object.contains("properties") && !object["properties"].empty()) {
     out << "FIELDS:\n";
@@ -198,12 +234,10 @@ int run_explain(Session& session) {
         out << "  " << name << "\t<" << doc.type_name(s) << ">" << (is_required(object, name) ? " -required-" : "")
             << "\n";
         std::string text = s.value("description", "");
-        if (text.empty()) {
+        if (text.empty())
           out << "    <no description>\n";
-        } else {
-          std::istringstream lines(text);
-          for (std::string line; std::getline(lines, line);) out << "    " << line << "\n";
-        }
+        else
+          print_wrapped(out, text, 4);
         out << "\n";
       }
     }

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <set>
 
+#include "descriptions.h"
 #include "descriptors.h"
 #include "schema/proto_json.h"
 
@@ -15,6 +16,18 @@ using namespace detail;
 
 Json ref_to(const std::string& name, Flavor flavor) {
   return {{"$ref", (flavor == Flavor::kOpenApiV2 ? "#/definitions/" : "#/components/schemas/") + name}};
+}
+
+// apiVersion and kind, which every kind and list carries.
+Json type_meta_property(const std::string& name) {
+  Json s = {{"type", "string"}};
+  const std::string& text = type_meta_description(name);
+  if (!text.empty()) s["description"] = text;
+  return s;
+}
+
+void describe(Json& s, const std::string& text) {
+  if (!text.empty()) s["description"] = text;
 }
 
 Json gvk_of(const Kind& k) { return {{"group", k.group}, {"kind", k.kind}, {"version", k.version}}; }
@@ -29,10 +42,15 @@ class Builder {
       gvks_[d].push_back(gvk_of(k));
       pending_.push_back(d);
     } else {
+      Json metadata = ref(object_meta());
+      describe(metadata, type_meta_description("metadata"));
       Json& def = out_[definition_name(k)];
       def = {{"type", "object"},
              {"x-kubernetes-preserve-unknown-fields", true},
-             {"properties", {{"apiVersion", {{"type", "string"}}}, {"kind", {{"type", "string"}}}, {"metadata", ref(object_meta())}}},
+             {"properties",
+              {{"apiVersion", type_meta_property("apiVersion")},
+               {"kind", type_meta_property("kind")},
+               {"metadata", std::move(metadata)}}},
              {"x-kubernetes-group-version-kind", Json::array({gvk_of(k)})}};
     }
     add_list(k, d);
@@ -70,8 +88,8 @@ class Builder {
         {"type", "object"},
         {"required", {"items"}},
         {"properties",
-         {{"apiVersion", {{"type", "string"}}},
-          {"kind", {{"type", "string"}}},
+         {{"apiVersion", type_meta_property("apiVersion")},
+          {"kind", type_meta_property("kind")},
           {"metadata", ref(list_meta)},
           {"items", {{"type", "array"}, {"items", items}}}}},
         {"x-kubernetes-group-version-kind", Json::array({gvk_of(list)})}};
@@ -138,19 +156,34 @@ class Builder {
       s["x-kubernetes-patch-strategy"] = joined;
     }
     if (!meta.merge_key.empty()) s["x-kubernetes-patch-merge-key"] = meta.merge_key;
+    const std::string& text = field_description(owner, json_name, f);
+    // A v3 $ref admits no siblings, so a described reference is wrapped in a one-item allOf
+    // (kubectl explain then prints the field's text and the type's); v2 keeps it beside $ref.
+    if (!text.empty() && flavor_ == Flavor::kOpenApiV3 && s.contains("$ref")) {
+      Json wrapped = {{"allOf", Json::array({{{"$ref", s["$ref"]}}})}};
+      for (auto& [key, value] : s.items())
+        if (key != "$ref") wrapped[key] = value;
+      s = std::move(wrapped);
+    }
+    describe(s, text);
     return s;
   }
 
   Json message_schema(const pb::Descriptor* d) {
     Special special = special_of(d);
-    if (special != Special::kNone) return special_schema(special);
+    if (special != Special::kNone) {
+      Json s = special_schema(special);
+      describe(s, type_description(d));
+      return s;
+    }
     Json props = Json::object();
     if (has_type_meta(d)) {
-      props["apiVersion"] = {{"type", "string"}};
-      props["kind"] = {{"type", "string"}};
+      props["apiVersion"] = type_meta_property("apiVersion");
+      props["kind"] = type_meta_property("kind");
     }
     for (const auto& jf : json_fields(d)) props[jf.name] = field_schema(d, jf.name, jf.field);
     Json s = {{"type", "object"}, {"properties", std::move(props)}};
+    describe(s, type_description(d));
     if (const auto* req = required_fields(d)) s["required"] = *req;
     auto it = gvks_.find(d);
     if (it != gvks_.end()) s["x-kubernetes-group-version-kind"] = it->second;

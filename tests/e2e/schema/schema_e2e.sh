@@ -39,9 +39,39 @@ echo "$out" | grep -q '^RESOURCE: strategy <Object>' && echo "$out" | grep -qP '
 out=$(k explain pods.spec.nope 2>&1) && fail "explain of a missing field succeeded"
 echo "$out" | grep -q 'field "nope" does not exist' && pass "explain: missing field named" || fail "explain missing field: $out"
 
+# ---- descriptions: the project's own text (src/schema/descriptions) under DESCRIPTION, from
+# the v3 document and from the protobuf v2 one
+DESCRIPTIONS="$(dirname "$0")/../../../src/schema/descriptions"
+described() { sed -n "s/^$2: //p" "$DESCRIPTIONS/$1"; }
+# The DESCRIPTION block of an explain output, re-joined into one line.
+description_of() { sed -n '/^DESCRIPTION:/,/^FIELDS:/p' | sed '1d;/^FIELDS:/d' | tr -s ' \n' ' ' | sed 's/^ //;s/ $//'; }
+want=$(described apps_v1.txt DeploymentSpec.replicas)
+[ -n "$want" ] || fail "no description of DeploymentSpec.replicas in $DESCRIPTIONS/apps_v1.txt"
+got=$(k explain deployment.spec.replicas 2>&1 | description_of)
+[ -n "$want" ] && [ "$got" = "$want" ] && pass "explain deployment.spec.replicas: description" ||
+  fail "explain deployment.spec.replicas: got '$got', want '$want'"
+got=$(k explain deployment.spec.replicas --output=plaintext-openapiv2 2>&1 | description_of)
+[ -n "$want" ] && [ "$got" = "$want" ] && pass "explain --output=plaintext-openapiv2: description" ||
+  fail "explain v2 deployment.spec.replicas: got '$got', want '$want'"
+want=$(described core_v1.txt Pod)
+got=$(k explain pods 2>&1 | description_of)
+[ -n "$want" ] && [ "$got" = "$want" ] && pass "explain pods: the kind's description" ||
+  fail "explain pods: got '$got', want '$want'"
+# A described field of a described type: the field's text, then the type's.
+want="$(described apps_v1.txt Deployment.spec) $(described apps_v1.txt DeploymentSpec)"
+got=$(k explain deployment.spec 2>&1 | description_of)
+[ "$got" = "$want" ] && pass "explain deployment.spec: field and type text" ||
+  fail "explain deployment.spec: got '$got', want '$want'"
+out=$(k explain pods.spec.containers 2>&1)
+echo "$out" | grep -q '<no description>' && fail "explain pods.spec.containers: a field without description: $out"
+echo "$out" | grep -qP '^  image\t<string>$' && pass "explain pods.spec.containers: every field described" ||
+  fail "explain pods.spec.containers: $out"
+
 # ---- our explain prints what the real kubectl 1.33 prints (1.27's layout differs in blank lines)
 if [ "$(basename "$KUBECTL")" = "kubectl.1.33" ]; then
-  for args in "pods.spec.containers" "deployment.spec --recursive" "pods" "pod.metadata" \
+  for args in "pods.spec.containers" "deployment.spec --recursive" "pods" "pod.metadata" "deployment.spec" \
+              "deployment.spec.replicas" "services.spec.ports" "pods.spec.volumes.configMap" \
+              "pods.spec.containers.resources.limits" "nodes.status.capacity" "pvc.spec.template.spec" \
               "cronjob.spec.jobTemplate.spec.template.spec.containers.ports" "nodes.status"; do
     # shellcheck disable=SC2086
     if diff <(k explain $args 2>&1) <(ours explain $args 2>&1) >"$WORK/diff"; then
@@ -67,6 +97,7 @@ k get --raw /openapi/v2 | python3 -c '
 import json,sys
 d=json.load(sys.stdin)["definitions"]
 assert d["io.k8s.api.core.v1.Pod"]["properties"]["spec"]["$ref"]=="#/definitions/io.k8s.api.core.v1.PodSpec"
+assert d["io.k8s.api.apps.v1.DeploymentSpec"]["properties"]["replicas"]["description"]
 ' && pass "openapi v2 definitions" || fail "openapi v2 definitions"
 
 # ---- strict field validation of nested fields
