@@ -1,6 +1,7 @@
-// The stream clients against a scripted peer on a socket pair: the peer plays the runtime's
-// side of channel.k8s.io v4 (the real peers — containerd through the kubelet and API server —
-// are exercised by tests/e2e/kubelet/streaming_e2e.sh).
+// The stream clients' websocket fallback against a scripted peer on a socket pair that
+// refuses SPDY and then plays the runtime's side of channel.k8s.io v4 (the real peers —
+// containerd through the kubelet and API server — are exercised by
+// tests/e2e/kubelet/streaming_e2e.sh).
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>

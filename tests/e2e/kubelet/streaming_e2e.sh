@@ -2,8 +2,8 @@
 # Streams into running containers, end to end: exec (plain, stdin, exit codes, a terminal
 # through a pseudo-terminal), attach, cp both ways and port-forward, each through the real
 # kubectl 1.33 (SPDY after its websocket attempt) and through the bundled `k3s kubectl`
-# (SPDY, with channel.k8s.io v4 over a websocket as its fallback), against `k3s server` with its embedded agent and real
-# containerd, in private mount and network namespaces.
+# (SPDY, with channel.k8s.io v4 over a websocket as its fallback), against `k3s server`
+# with its embedded agent and real containerd, in private mount and network namespaces.
 # Usage: streaming_e2e.sh K3S KUBECTL IMAGES_DIR [PAUSE_BIN]
 set -uo pipefail
 export NODE=streaming-e2e
