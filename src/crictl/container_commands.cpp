@@ -196,7 +196,8 @@ int run_stream(const std::string& url, bool in, bool tty) {
     throw std::runtime_error("the runtime returned a malformed streaming URL: " + url);
   http::Client http(url.substr(0, path_start));
   const std::string path = url.substr(path_start);
-  streaming::RemoteCommand stream([&](const http::Headers& headers) { return http.upgrade("GET", path, headers); });
+  streaming::RemoteCommand stream([&](const http::Headers& headers) { return http.upgrade("GET", path, headers); },
+                                  {in, true, !tty, tty});
   std::unique_ptr<streaming::RawTerminal> terminal;
   if (tty && streaming::is_terminal(STDIN_FILENO))
     terminal = std::make_unique<streaming::RawTerminal>(STDIN_FILENO, [&](streaming::TerminalSize size) { stream.resize(size); });

@@ -1,6 +1,7 @@
-// The stream clients against a scripted peer on a socket pair: the peer plays the runtime's
-// side of channel.k8s.io v4 (the real peers — containerd through the kubelet and API server —
-// are exercised by tests/e2e/kubelet/streaming_e2e.sh).
+// The stream clients' websocket fallback against a scripted peer on a socket pair that
+// refuses SPDY and then plays the runtime's side of channel.k8s.io v4 (the real peers —
+// containerd through the kubelet and API server — are exercised by
+// tests/e2e/kubelet/streaming_e2e.sh).
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,11 +23,20 @@ std::string frame(unsigned channel, const std::string& data) { return std::strin
 struct ScriptedPeer {
   std::thread thread;
   std::string offered_protocols;
+  int spdy_refusals = 0;
   ~ScriptedPeer() {
     if (thread.joinable()) thread.join();
   }
   streaming::Upgrader upgrader(std::function<void(http::WebSocket&)> peer, std::string chosen = "v4.channel.k8s.io") {
     return [this, peer, chosen](const http::Headers& request) {
+      // A server without SPDY: the clients must fall back to the websocket.
+      if (streaming::is_spdy_upgrade(request)) {
+        ++spdy_refusals;
+        http::UpgradeResponse refused;
+        refused.status = 400;
+        refused.body = "SPDY is not spoken here";
+        return refused;
+      }
       int fds[2];
       EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
       offered_protocols = request.get("Sec-WebSocket-Protocol");
@@ -53,7 +63,8 @@ TEST(RemoteCommand, DeliversOutputAndSuccess) {
     ws.send_binary(frame(2, "err-1"));
     ws.send_binary(frame(1, "out-2"));
     ws.send_binary(frame(3, R"({"metadata":{},"status":"Success"})"));
-  }));
+  }), {false, true, true, false});
+  EXPECT_EQ(peer.spdy_refusals, 1);  // SPDY was asked for first
   EXPECT_EQ(peer.offered_protocols, "v4.channel.k8s.io");
   std::string out, err;
   int code = command.run({-1, [&](std::string_view d) { out += d; }, [&](std::string_view d) { err += d; }});
@@ -74,7 +85,7 @@ TEST(RemoteCommand, CarriesStdinAndResizesAndExitCode) {
     }
     ws.send_binary(frame(3, R"({"status":"Failure","reason":"NonZeroExitCode",
       "details":{"causes":[{"reason":"ExitCode","message":"42"}]}})"));
-  }));
+  }), {true, false, false, true});
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   ASSERT_EQ(::write(fds[1], "hello", 5), 5);
@@ -91,7 +102,7 @@ TEST(RemoteCommand, FailureStatusIsAStreamError) {
   ScriptedPeer peer;
   streaming::RemoteCommand command(peer.upgrader([](http::WebSocket& ws) {
     ws.send_binary(frame(3, R"js({"status":"Failure","message":"container not found (\"x\")"})js"));
-  }));
+  }), {});
   try {
     command.run({});
     FAIL() << "no error";
@@ -102,7 +113,7 @@ TEST(RemoteCommand, FailureStatusIsAStreamError) {
 
 TEST(RemoteCommand, StreamEndingWithoutStatusIsAnError) {
   ScriptedPeer peer;
-  streaming::RemoteCommand command(peer.upgrader([](http::WebSocket& ws) { ws.send_binary(frame(1, "partial")); }));
+  streaming::RemoteCommand command(peer.upgrader([](http::WebSocket& ws) { ws.send_binary(frame(1, "partial")); }), {});
   EXPECT_THROW(command.run({}), streaming::StreamError);
 }
 
@@ -113,9 +124,9 @@ TEST(RemoteCommand, RefusedUpgradeAndUnknownProtocolAreErrors) {
     answer.body = "no";
     return answer;
   };
-  EXPECT_THROW(streaming::RemoteCommand{refuse}, streaming::StreamError);
+  EXPECT_THROW(streaming::RemoteCommand(refuse, {}), streaming::StreamError);
   ScriptedPeer peer;
-  EXPECT_THROW(streaming::RemoteCommand(peer.upgrader([](http::WebSocket&) {}, "v9.channel.k8s.io")),
+  EXPECT_THROW(streaming::RemoteCommand(peer.upgrader([](http::WebSocket&) {}, "v9.channel.k8s.io"), {}),
                streaming::StreamError);
 }
 

@@ -53,7 +53,7 @@ int exec_in(Session& session, const FileSpec& where, const std::string& containe
   if (input) query += "&stdin=true";
   query += "&stdout=true&stderr=true";
   const std::string path = client::resource_path(client::resources::kPods, where.ns, where.pod, "exec") + query;
-  streaming::RemoteCommand stream([&](const http::Headers& headers) { return session.api().raw_upgrade("GET", path, headers); });
+  streaming::RemoteCommand stream(stream_upgrader(session, path), {input != nullptr, true, true, false});
   int pipe_fds[2] = {-1, -1};
   std::thread writer;
   if (input) {
@@ -86,12 +86,6 @@ int exec_in(Session& session, const FileSpec& where, const std::string& containe
   return code;
 }
 
-std::string shell_quote(const std::string& word) {
-  std::string out = "'";
-  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 int copy_to_pod(Session& session, const std::string& local, FileSpec dest, const std::string& container) {
   if (!fs::exists(fs::symlink_status(local))) throw CommandError(local + " doesn't exist in local filesystem");
   auto err = [](std::string_view d) { std::cerr.write(d.data(), static_cast<std::streamsize>(d.size())); };
@@ -110,10 +104,8 @@ int copy_to_pod(Session& session, const std::string& local, FileSpec dest, const
   }
   std::string dir = target.parent_path().string();
   if (dir.empty()) dir = ".";
-  // The stream protocol cannot close the container's stdin, so tar reads exactly the
-  // archive's length (head -c) instead of waiting for the end of its input.
-  std::vector<std::string> command = {"sh", "-c",
-                                      "head -c " + std::to_string(archive.size()) + " | tar -xmf - -C " + shell_quote(dir)};
+  // tar reads to the end of its input: the end of the archive closes the container's stdin.
+  std::vector<std::string> command = {"tar", "-xmf", "-", "-C", dir};
   int code = exec_in(session, dest, container, command, &archive, err, err);
   if (code != 0) throw ExitError("command terminated with exit code " + std::to_string(code), code);
   return 0;

@@ -40,7 +40,7 @@ int run_stream(Session& session, const std::string& subresource, const StreamReq
   if (!request.tty) query += "&stderr=true";
   if (request.tty) query += "&tty=true";
   const std::string path = client::resource_path(client::resources::kPods, request.ns, request.pod, subresource) + query;
-  streaming::RemoteCommand stream([&](const http::Headers& headers) { return session.api().raw_upgrade("GET", path, headers); });
+  streaming::RemoteCommand stream(stream_upgrader(session, path), {request.in, true, !request.tty, request.tty});
   std::unique_ptr<streaming::RawTerminal> terminal;
   if (request.tty && streaming::is_terminal(STDIN_FILENO))
     terminal = std::make_unique<streaming::RawTerminal>(STDIN_FILENO, [&stream](streaming::TerminalSize size) { stream.resize(size); });

@@ -206,9 +206,7 @@ int run_port_forward(Session& session) {
         auto local = http::adopt_socket(client_fd);
         std::string error;
         try {
-          error = streaming::forward_connection(
-              [&](const http::Headers& headers) { return session.api().raw_upgrade("GET", path, headers); }, pair.remote,
-              *local);
+          error = streaming::forward_connection(stream_upgrader(session, path), pair.remote, *local);
         } catch (const std::exception& e) {
           error = e.what();
           local->close();

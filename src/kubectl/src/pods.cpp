@@ -52,4 +52,18 @@ std::string container_for(const Json& pod, const std::string& requested, std::os
   return names[0];
 }
 
+streaming::Upgrader stream_upgrader(Session& session, std::string path_and_query) {
+  return [&session, path = std::move(path_and_query)](const http::Headers& headers) {
+    try {
+      return session.api().raw_upgrade("GET", path, headers);
+    } catch (const client::ApiError& e) {
+      if (!streaming::is_spdy_upgrade(headers)) throw;
+      http::UpgradeResponse refused;
+      refused.status = e.code();
+      refused.body = e.message();
+      return refused;
+    }
+  };
+}
+
 }  // namespace k3s::kubectl

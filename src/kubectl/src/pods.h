@@ -6,6 +6,7 @@
 #include <string>
 
 #include "session.h"
+#include "streaming/remote_command.h"
 
 namespace k3s::kubectl {
 
@@ -21,5 +22,10 @@ std::string container_for(const Json& pod, const std::string& requested, std::os
 
 // The names of the pod's (regular) containers.
 std::vector<std::string> container_names(const Json& pod);
+
+// The protocol switch for a stream subresource (exec, attach, portforward) at
+// `path_and_query`. A refused SPDY attempt comes back as the refusal so that the websocket
+// attempt follows; the refusal of that one is thrown as the API error it is.
+streaming::Upgrader stream_upgrader(Session& session, std::string path_and_query);
 
 }  // namespace k3s::kubectl

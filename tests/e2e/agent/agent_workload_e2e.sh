@@ -110,6 +110,11 @@ for side in REAL OURS; do
   wait_for "exec through the tunnel ($side)" 30 "agent-http" "${cmd[@]}" exec web -- cat /www/index.html
   got=$(echo "stdin-through-tunnel" | timeout 30 "${cmd[@]}" exec -i web -- head -1 2>&1)
   [ "$got" = "stdin-through-tunnel" ] && pass "exec -i through the tunnel ($side)" || fail "exec -i ($side): '$got'"
+  # The end of stdin crosses the tunnel too (a FIN on the SPDY stdin stream).
+  got=$(printf 'a\nb\n' | timeout 30 "${cmd[@]}" exec -i web -- wc -l 2>&1)
+  rc=$?
+  [ "$(echo $got)" = 2 ] && [ "$rc" = 0 ] && pass "exec -i wc -l through the tunnel ($side)" \
+    || fail "exec -i wc -l ($side): exit $rc '$got'"
   echo "copied-$side" >"$WORK/in-$side.txt"
   timeout 30 "${cmd[@]}" cp "$WORK/in-$side.txt" "web:/tmp/in-$side.txt" >/dev/null 2>&1
   wait_for "cp into the pod through the tunnel ($side)" 10 "copied-$side" "${cmd[@]}" exec web -- cat "/tmp/in-$side.txt"

@@ -2,8 +2,8 @@
 # Streams into running containers, end to end: exec (plain, stdin, exit codes, a terminal
 # through a pseudo-terminal), attach, cp both ways and port-forward, each through the real
 # kubectl 1.33 (SPDY after its websocket attempt) and through the bundled `k3s kubectl`
-# (websocket channel.k8s.io v4), against `k3s server` with its embedded agent and real
-# containerd, in private mount and network namespaces.
+# (SPDY, with channel.k8s.io v4 over a websocket as its fallback), against `k3s server`
+# with its embedded agent and real containerd, in private mount and network namespaces.
 # Usage: streaming_e2e.sh K3S KUBECTL IMAGES_DIR [PAUSE_BIN]
 set -uo pipefail
 export NODE=streaming-e2e
@@ -46,7 +46,20 @@ spec:
   containers: [{name: main, image: k3s.local/busybox:test, stdin: true, tty: true, command: ["sh"]}]
 YAML
 done
-wait_for "pods Running" 90 "Running Running Running" k get pod box talker-real talker-ours -o jsonpath='{.items[*].status.phase}'
+# Counters of their stdin for attach -i: wc ends, and the pod with it, only once the
+# attached kubectl closed the container's stdin (stdinOnce).
+for side in real ours; do
+  k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: counter-$side}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers: [{name: main, image: k3s.local/busybox:test, stdin: true, stdinOnce: true, command: ["wc", "-l"]}]
+YAML
+done
+wait_for "pods Running" 90 "Running Running Running Running Running" k get pod box talker-real talker-ours counter-real counter-ours -o jsonpath='{.items[*].status.phase}'
 
 REAL=("$KUBECTL" --kubeconfig "$KC")
 OURS=("$K3S" kubectl --kubeconfig "$KC")
@@ -79,6 +92,18 @@ for side in REAL OURS; do
   pick "$side"
   got=$(printf 'line-one\nline-two\n' | timeout 30 "${cmd[@]}" exec -i box -c main -- head -2 2>&1)
   [ "$got" = $'line-one\nline-two' ] && pass "exec -i carries stdin ($side)" || fail "exec -i ($side): '$got'"
+  # Commands that read to the end of their input: the end of the local stdin closes theirs.
+  got=$(printf 'a\nb\n' | timeout 30 "${cmd[@]}" exec -i box -c main -- wc -l 2>&1)
+  rc=$?
+  [ "$(echo $got)" = 2 ] && [ "$rc" = 0 ] && pass "exec -i wc -l sees the end of stdin ($side)" \
+    || fail "exec -i wc -l ($side): exit $rc '$got'"
+  got=$(echo hi | timeout 30 "${cmd[@]}" exec -i box -c main -- cat 2>&1)
+  rc=$?
+  [ "$got" = hi ] && [ "$rc" = 0 ] && pass "exec -i cat ends with its input ($side)" || fail "exec -i cat ($side): exit $rc '$got'"
+  got=$(printf 'x' | timeout 30 "${cmd[@]}" exec -i box -c main -- sh -c 'cat >/dev/null; exit 5' 2>&1)
+  rc=$?
+  [ "$rc" = 5 ] && [ "$got" = "command terminated with exit code 5" ] && pass "exec -i exit code after stdin ends ($side)" \
+    || fail "exec -i exit code ($side): exit $rc '$got'"
 done
 
 # A terminal: exec -it through a pseudo-terminal (script), the shell sees a tty and its
@@ -107,6 +132,16 @@ for side in REAL OURS; do
   pick "$side"
   got=$( (sleep 2; printf 'echo attached-%s\n' "$side"; sleep 2) | timeout 20 script -qec "${cmd[*]} attach -it talker-$(echo "$side" | tr A-Z a-z)" /dev/null 2>&1)
   [[ "$got" == *"attached-$side"* ]] && pass "attach -it reaches the container's shell ($side)" || fail "attach ($side): '$got'"
+done
+
+# ---- attach -i: ending the local input closes the container's stdin ----
+for side in REAL OURS; do
+  pick "$side"
+  lower=$(echo "$side" | tr A-Z a-z)
+  got=$( (sleep 2; printf 'one\ntwo\nthree\n') | timeout 30 "${cmd[@]}" attach -i "counter-$lower" 2>&1)
+  rc=$?
+  [ "$rc" != 124 ] && [[ "$got" == *3* ]] && pass "attach -i closes stdin when its input ends ($side)" \
+    || fail "attach -i ($side): exit $rc '$got'"
 done
 
 # ---- cp ----

@@ -1,6 +1,8 @@
-// Port forwarding to a pod over a websocket (the v4 channel protocol of pods/<name>/portforward
-// and of runtime streaming URLs): per forwarded port a data channel and an error channel,
-// each opened by the server with the port number as two little-endian bytes.
+// Port forwarding to a pod (pods/<name>/portforward, runtime streaming URLs): per forwarded
+// connection a data stream and an error stream. Over SPDY (portforward.k8s.io) the client
+// opens both, naming the port and a request id, and half-closes the data stream when the
+// local side stops sending; over the websocket fallback (v4 channels) the server opens them
+// with the port number as two little-endian bytes, and there is no half-close.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +13,7 @@
 
 namespace k3s::streaming {
 
-// Carries one local connection to `port` in the pod over a websocket of its own (the
+// Carries one local connection to `port` in the pod over a stream connection of its own (the
 // upgrade request's URL must name that port: ?ports=<port>). Returns when both directions
 // ended; returns the error the far side reported (empty when none). Throws StreamError when
 // the stream cannot be opened.
