@@ -93,7 +93,7 @@ std::vector<std::string> unknown_fields(const Kind& kind, const Json& object) {
   for (const auto& [key, value] : object.items())
     if (!allowed.count(key)) out.push_back(key);
   if (object.contains("metadata")) {
-    const pb::Descriptor* meta = pb::DescriptorPool::generated_pool()->FindMessageTypeByName(
+    const pb::Descriptor* meta = descriptor_pool().FindMessageTypeByName(
         "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta");
     check(meta, object["metadata"], "metadata", out);
   }
