@@ -208,7 +208,7 @@ Json decode_envelope(const std::string& body) {
   const std::string& kind = envelope.typemeta().kind();
   if (kind.empty()) throw bad_request("the protobuf envelope carries no kind");
   // Some clients send meta types such as DeleteOptions under the addressed group's version.
-  const pb::DescriptorPool* pool = pb::DescriptorPool::generated_pool();
+  const pb::DescriptorPool* pool = &schema::descriptor_pool();
   const pb::Descriptor* type = pool->FindMessageTypeByName(message_name_for(api_version, kind));
   bool meta_fallback = false;
   if (type == nullptr) {

@@ -5,20 +5,19 @@
 #include <spdlog/spdlog.h>
 
 #include "object/meta.h"
+#include "util/random.h"
 
 namespace k3s::client {
 namespace {
 
 // Watches end server-side after a random 5-10 minutes, as client-go asks, so load spreads.
 std::int64_t random_watch_timeout_seconds() {
-  thread_local std::mt19937 rng{std::random_device{}()};
-  return std::uniform_int_distribution<std::int64_t>(300, 600)(rng);
+  return std::uniform_int_distribution<std::int64_t>(300, 600)(util::thread_random_engine());
 }
 
 std::chrono::milliseconds jittered(std::chrono::milliseconds base) {
-  thread_local std::mt19937 rng{std::random_device{}()};
-  return std::chrono::milliseconds(
-      static_cast<std::int64_t>(base.count() * std::uniform_real_distribution<double>(1.0, 1.5)(rng)));
+  return std::chrono::milliseconds(static_cast<std::int64_t>(
+      base.count() * std::uniform_real_distribution<double>(1.0, 1.5)(util::thread_random_engine())));
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 
 #include "http/connection.h"
 #include "raw_connection.h"
+#include "tls_stream.h"
 
 namespace k3s::http {
 
@@ -68,7 +69,7 @@ Url parse_url(const std::string& url) {
 }
 
 using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using TlsStream = detail::TlsStream;
 
 // One connection with its own io_context, driven synchronously with per-operation deadlines.
 class Transport {

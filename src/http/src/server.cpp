@@ -16,6 +16,7 @@
 
 #include "raw_connection.h"
 #include "tls_peer.h"
+#include "tls_stream.h"
 
 namespace k3s::http {
 
@@ -507,8 +508,8 @@ void Server::Impl::accept() {
       auto ep = socket.remote_endpoint(rec);
       if (!rec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
       if (tls) {
-        auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls), remote);
+        auto s = std::make_shared<Session<detail::TlsStream>>(
+            *this, detail::TlsStream(beast::tcp_stream(std::move(socket)), *tls), remote);
         track(s);
         s->start();
       } else {

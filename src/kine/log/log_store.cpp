@@ -6,6 +6,7 @@
 
 #include "log/reads.h"
 #include "log/txn_check.h"
+#include "util/random.h"
 
 namespace k3s::kine::log {
 namespace {
@@ -174,7 +175,7 @@ int64_t LogStore::lease_grant(int64_t ttl, int64_t id) {
   if (id < 0) throw StoreError(Errc::invalid_argument, "etcdserver: negative lease id");
   if (ttl < 1) ttl = 1;
   if (id == 0) {
-    static thread_local std::mt19937_64 random{std::random_device{}()};
+    auto& random = util::thread_random_engine();
     do id = static_cast<int64_t>(random() >> 1);
     while (id == 0);
   }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <random>
 
+#include "util/random.h"
+
 namespace k3s::object {
 
 namespace {
@@ -274,14 +276,7 @@ std::optional<std::int64_t> deletion_grace_period_seconds_of(const Json& obj) {
 bool is_being_deleted(const Json& obj) { return !meta_string(obj, "deletionTimestamp").empty(); }
 
 namespace {
-std::mt19937_64& random_engine() {
-  thread_local std::mt19937_64 engine{[] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device(), device(), device(), device(), device()};
-    return std::mt19937_64(seed);
-  }()};
-  return engine;
-}
+std::mt19937_64& random_engine() { return util::thread_random_engine(); }
 }  // namespace
 
 std::string new_uid() {

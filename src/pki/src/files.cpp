@@ -14,6 +14,7 @@
 
 #include "openssl_handles.h"
 #include "pki/pki.h"
+#include "util/random.h"
 
 namespace k3s::pki {
 namespace {
@@ -22,9 +23,8 @@ std::string errno_text() { return std::strerror(errno); }
 
 // A name no other writer of the same file will pick, so concurrent writers never share a temp.
 std::string temp_path_for(const std::string& path) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
   std::ostringstream name;
-  name << path << ".tmp-" << getpid() << "-" << std::hex << rng();
+  name << path << ".tmp-" << getpid() << "-" << std::hex << util::thread_random_engine()();
   return name.str();
 }
 

@@ -121,7 +121,7 @@ std::string check_entry(const Entry& e) {
   }
   if (e.package.empty()) return "entry before any @package line";
   (void)kind_message("", "v1", "Pod");  // links every schema file into the pool
-  const pb::Descriptor* d = pb::DescriptorPool::generated_pool()->FindMessageTypeByName(e.package + "." + e.type);
+  const pb::Descriptor* d = descriptor_pool().FindMessageTypeByName(e.package + "." + e.type);
   if (d == nullptr) return "no type " + e.type + " in package " + e.package;
   if (e.field.empty()) return "";
   if ((e.field == "apiVersion" || e.field == "kind") && has_type_meta(d)) return "";

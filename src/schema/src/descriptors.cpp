@@ -32,8 +32,9 @@ namespace {
 
 constexpr std::string_view kMetaPackage = "k8s.io.apimachinery.pkg.apis.meta.v1";
 
-// Generated descriptors only register when their object file is linked; static linking drops
-// files nothing references, so name one message of every schema file here.
+// Generated descriptors only register when their object file is linked and one of its
+// descriptors is used; static linking drops files nothing references, so name one message of
+// every schema file here.
 const std::vector<const pb::FileDescriptor*>& schema_files() {
   static const std::vector<const pb::FileDescriptor*> files = [] {
     std::vector<const pb::FileDescriptor*> out;
@@ -291,11 +292,14 @@ bool is_inlined(const google::protobuf::FieldDescriptor* f) {
          names.count(f->name()) > 0;
 }
 
+const google::protobuf::DescriptorPool& descriptor_pool() {
+  (void)detail::schema_files();
+  return *google::protobuf::DescriptorPool::generated_pool();
+}
+
 const google::protobuf::Descriptor* kind_message(const std::string& group, const std::string& version,
                                                  const std::string& kind) {
-  (void)detail::schema_files();
-  return google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
-      detail::package_of(group, version) + "." + kind);
+  return descriptor_pool().FindMessageTypeByName(detail::package_of(group, version) + "." + kind);
 }
 
 }  // namespace k3s::schema

@@ -69,7 +69,7 @@ class Builder {
 
  private:
   const pb::Descriptor* object_meta() {
-    const pb::Descriptor* d = pb::DescriptorPool::generated_pool()->FindMessageTypeByName(
+    const pb::Descriptor* d = descriptor_pool().FindMessageTypeByName(
         "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta");
     pending_.push_back(d);
     return d;
@@ -79,7 +79,7 @@ class Builder {
 
   // Kubernetes publishes a <Kind>List beside every listable kind; its shape is fixed.
   void add_list(const Kind& k, const pb::Descriptor* item) {
-    const pb::Descriptor* list_meta = pb::DescriptorPool::generated_pool()->FindMessageTypeByName(
+    const pb::Descriptor* list_meta = descriptor_pool().FindMessageTypeByName(
         "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta");
     pending_.push_back(list_meta);
     Kind list{k.group, k.version, k.kind + "List"};

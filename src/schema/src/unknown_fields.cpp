@@ -107,7 +107,7 @@ std::vector<std::string> walk_object(const Kind& kind, Value& object, bool prune
       for (const auto& key : unknown_keys) object.erase(key);
   }
   if (object.contains("metadata")) {
-    const pb::Descriptor* meta = pb::DescriptorPool::generated_pool()->FindMessageTypeByName(
+    const pb::Descriptor* meta = descriptor_pool().FindMessageTypeByName(
         "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta");
     walk(meta, object["metadata"], "metadata", out, prune);
   }

@@ -6,10 +6,16 @@
 
 namespace google::protobuf {
 class Descriptor;
+class DescriptorPool;
 class FieldDescriptor;
 }  // namespace google::protobuf
 
 namespace k3s::schema {
+
+// The generated descriptor pool with every Kubernetes schema file registered. The generated
+// files register on first use, not at start-up (proto/CMakeLists.txt), so a lookup by name
+// must go through here.
+const google::protobuf::DescriptorPool& descriptor_pool();
 
 // The Go json tag of a field whose generated proto name differs ("aPIGroup" -> "apiGroup").
 std::string json_field_name(const google::protobuf::FieldDescriptor* field);
