@@ -11,6 +11,7 @@
 #include "cli/config.h"
 #include "cli/flags.h"
 #include "crictl/crictl.h"
+#include "proto/register_descriptors.h"
 #include "kine/server.h"
 #include "kubectl/kubectl.h"
 #include "server/server.h"
@@ -45,6 +46,7 @@ int run_server_command(const std::vector<std::string>& args, const GlobalOptions
   apply_global(global, config.agent.log, config.agent.data_dir);
   cli::finish_server_config(config);
   cli::setup_logging(config.agent.log);
+  proto::register_all_descriptors();
   return server::run_server(config);
 }
 
@@ -54,6 +56,7 @@ int run_agent_command(const std::vector<std::string>& args, const GlobalOptions&
   apply_global(global, config.log, config.data_dir);
   cli::finish_agent_config(config);
   cli::setup_logging(config.log);
+  proto::register_all_descriptors();
   return agent::run_agent(config);
 }
 
@@ -66,6 +69,7 @@ int run_kine_command(const std::vector<std::string>& args, const GlobalOptions& 
   apply_global(global, config.log, config.data_dir);
   cli::finish_kine_config(config);
   cli::setup_logging(config.log);
+  proto::register_all_descriptors();
   return kine::run_kine(config);
 }
 
