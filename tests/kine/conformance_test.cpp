@@ -1,6 +1,7 @@
 // One behaviour suite for every Store backend (see backends.h for the list).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <barrier>
 #include <chrono>
 #include <condition_variable>
@@ -759,6 +760,117 @@ TEST_P(StoreConformance, RestartResumesWatchesFromAnyRetainedRevision) {
   EXPECT_EQ(events[1].type, Event::Type::del);
 }
 
+// Point reads of the newest state may be served without the table (the read cache):
+// they must still follow every write, delete, compaction and restart exactly.
+TEST_P(StoreConformance, PointReadsFollowWritesDeletesCompactionAndRestart) {
+  auto r1 = put("/pr/k", "1");
+  EXPECT_EQ(get("/pr/k").kvs.at(0).value, "1");
+  EXPECT_TRUE(get("/pr/missing").kvs.empty());
+  EXPECT_TRUE(get("/pr/missing").kvs.empty());
+  auto r2 = put("/pr/k", "2");
+  put("/pr/missing", "now");
+  auto now = get("/pr/k");
+  ASSERT_EQ(now.kvs.size(), 1u);
+  EXPECT_EQ(now.kvs[0].value, "2");
+  EXPECT_EQ(now.kvs[0].mod_revision, r2.revision);
+  EXPECT_EQ(now.kvs[0].create_revision, r1.revision);
+  EXPECT_EQ(now.kvs[0].version, 2);
+  EXPECT_GE(now.revision, r2.revision);
+  EXPECT_EQ(get("/pr/missing").kvs.at(0).value, "now");
+  EXPECT_EQ(get("/pr/k", r1.revision).kvs.at(0).value, "1") << "an older revision reads the log";
+
+  RangeRequest keys_only;
+  keys_only.key = "/pr/k";
+  keys_only.keys_only = true;
+  auto ko = store_->range(keys_only);
+  ASSERT_EQ(ko.kvs.size(), 1u);
+  EXPECT_EQ(ko.kvs[0].value, "");
+  EXPECT_EQ(ko.kvs[0].mod_revision, r2.revision);
+  RangeRequest count_only;
+  count_only.key = "/pr/k";
+  count_only.count_only = true;
+  auto co = store_->range(count_only);
+  EXPECT_EQ(co.count, 1);
+  EXPECT_TRUE(co.kvs.empty());
+
+  auto gone = del("/pr/k");
+  EXPECT_TRUE(get("/pr/k").kvs.empty());
+  EXPECT_EQ(get("/pr/k", gone.revision - 1).kvs.at(0).value, "2");
+  count_only.key = "/pr/k";
+  EXPECT_EQ(store_->range(count_only).count, 0);
+
+  // A transaction and a lease revocation change keys too.
+  TxnRequest txn;
+  Compare cmp;
+  cmp.key = "/pr/k";
+  cmp.target = Compare::Target::version;
+  cmp.number = 0;
+  txn.compare.push_back(cmp);
+  PutRequest again;
+  again.key = "/pr/k";
+  again.value = "3";
+  txn.success.push_back(again);
+  auto t = store_->txn(txn);
+  ASSERT_TRUE(t.succeeded);
+  auto back = get("/pr/k");
+  ASSERT_EQ(back.kvs.size(), 1u);
+  EXPECT_EQ(back.kvs[0].value, "3");
+  EXPECT_EQ(back.kvs[0].version, 1);
+  EXPECT_EQ(back.kvs[0].create_revision, t.revision);
+  int64_t lease = store_->lease_grant(60);
+  put("/pr/leased", "l", lease);
+  EXPECT_EQ(get("/pr/leased").kvs.size(), 1u);
+  store_->lease_revoke(lease);
+  EXPECT_TRUE(get("/pr/leased").kvs.empty());
+
+  EXPECT_EQ(store_->compact(store_->current_revision()), store_->current_revision());
+  EXPECT_EQ(get("/pr/k").kvs.at(0).value, "3");
+  EXPECT_TRUE(get("/pr/leased").kvs.empty());
+  EXPECT_EQ(error_of([&] { get("/pr/k", r2.revision); }), Errc::compacted);
+
+  store_.reset();
+  store_ = open(endpoint_);
+  EXPECT_EQ(get("/pr/k").kvs.at(0).value, "3");
+  EXPECT_EQ(get("/pr/missing").kvs.at(0).value, "now");
+  EXPECT_TRUE(get("/pr/leased").kvs.empty());
+  put("/pr/k", "4");
+  EXPECT_EQ(get("/pr/k").kvs.at(0).value, "4");
+  EXPECT_EQ(get("/pr/k").kvs.at(0).version, 2);
+}
+
+// Readers racing writers on one key never see a value older than the last acknowledged one.
+TEST_P(StoreConformance, PointReadsNeverGoBackwardsUnderConcurrentWrites) {
+  constexpr int kWrites = 200;
+  std::atomic<int> acknowledged{0};
+  std::atomic<bool> failed{false};
+  std::thread writer([&] {
+    for (int i = 1; i <= kWrites; ++i) {
+      PutRequest p;
+      p.key = "/race/k";
+      p.value = std::to_string(i);
+      store_->put(p);
+      acknowledged = i;
+    }
+  });
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      while (acknowledged.load() < kWrites && !failed) {
+        int floor = acknowledged.load();
+        RangeRequest req;
+        req.key = "/race/k";
+        auto resp = store_->range(req);
+        int seen = resp.kvs.empty() ? 0 : std::stoi(resp.kvs[0].value);
+        if (seen < floor) failed = true;
+      }
+    });
+  }
+  writer.join();
+  for (auto& reader : readers) reader.join();
+  EXPECT_FALSE(failed) << "a read returned a value older than an acknowledged write";
+  EXPECT_EQ(get("/race/k").kvs.at(0).value, std::to_string(kWrites));
+}
+
 // Only for backends where several servers can share one database.
 class SharedDatabaseConformance : public StoreConformance {};
 
@@ -799,6 +911,20 @@ TEST_P(SharedDatabaseConformance, ServersSharingADatabaseSeeEachOthersWrites) {
   r.key = "/shared/b0";
   EXPECT_EQ(other->range(r).kvs.size(), 1u);
   EXPECT_EQ(store_->range(r).kvs.size(), 1u);
+  // Read on this server (remembered), write on the other: the next read here sees it at once.
+  EXPECT_EQ(store_->range(r).kvs.size(), 1u);
+  PutRequest p;
+  p.key = "/shared/b0";
+  p.value = "from-other";
+  int64_t written = other->put(p).revision;
+  auto seen = store_->range(r);
+  ASSERT_EQ(seen.kvs.size(), 1u);
+  EXPECT_EQ(seen.kvs[0].value, "from-other");
+  EXPECT_EQ(seen.kvs[0].mod_revision, written);
+  DeleteRangeRequest d;
+  d.key = "/shared/b0";
+  other->delete_range(d);
+  EXPECT_TRUE(store_->range(r).kvs.empty());
 }
 
 // Only for backends whose database is a server that can go away.

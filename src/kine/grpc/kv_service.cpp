@@ -93,11 +93,14 @@ RangeResponse range_with_options(Store& store, const pb::RangeRequest& request) 
   return resp;
 }
 
-grpc::Status KvService::Range(grpc::ServerContext*, const pb::RangeRequest* request, pb::RangeResponse* response) {
-  return guarded_call([&] {
+grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* context, const pb::RangeRequest* request,
+                                           pb::RangeResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(guarded_call([&] {
     to_proto(range_with_options(store_, *request), response);
     identity_.fill(response->mutable_header(), response->header().revision());
-  });
+  }));
+  return reactor;
 }
 
 grpc::Status KvService::Put(grpc::ServerContext*, const pb::PutRequest* request, pb::PutResponse* response) {

@@ -7,11 +7,15 @@
 
 namespace k3s::kine::grpcserver {
 
-class KvService final : public ::etcdserverpb::KV::Service {
+// Range is served on gRPC's callback path: most reads are answered from memory, and the
+// sync path's hand-off to a request thread would cost more than the read itself.
+// Writes wait for a commit and stay on the sync path's own threads.
+class KvService final : public ::etcdserverpb::KV::WithCallbackMethod_Range<::etcdserverpb::KV::Service> {
  public:
   KvService(Store& store, const MemberIdentity& identity) : store_(store), identity_(identity) {}
 
-  grpc::Status Range(grpc::ServerContext*, const ::etcdserverpb::RangeRequest*, ::etcdserverpb::RangeResponse*) override;
+  grpc::ServerUnaryReactor* Range(grpc::CallbackServerContext*, const ::etcdserverpb::RangeRequest*,
+                                  ::etcdserverpb::RangeResponse*) override;
   grpc::Status Put(grpc::ServerContext*, const ::etcdserverpb::PutRequest*, ::etcdserverpb::PutResponse*) override;
   grpc::Status DeleteRange(grpc::ServerContext*, const ::etcdserverpb::DeleteRangeRequest*,
                            ::etcdserverpb::DeleteRangeResponse*) override;

@@ -42,6 +42,7 @@ class WatchStream final : public grpc::ServerBidiReactor<::etcdserverpb::WatchRe
   void emit_locked(Entry& entry, WatchBatch batch);
   void retire_locked(int64_t watch_id);
   void enqueue_locked(::etcdserverpb::WatchResponse response);
+  void start_front_write_locked();
   void start_next_write_locked(std::unique_lock<std::mutex>& lock);
   void finish_locked(std::unique_lock<std::mutex>& lock);
   // Destroys store watches that ended by themselves; never from a store callback.
@@ -57,6 +58,9 @@ class WatchStream final : public grpc::ServerBidiReactor<::etcdserverpb::WatchRe
   std::deque<::etcdserverpb::WatchResponse> outgoing_;
   int64_t next_auto_id_ = 0;
   bool writing_ = false;
+  bool wrote_once_ = false;
+  std::size_t unflushed_bytes_ = 0;  // written with a buffer hint since the last flushing write
+  static constexpr std::size_t kMaxUnflushedBytes = 16 * 1024;
   bool finish_requested_ = false;
   bool finished_ = false;
 };

@@ -13,6 +13,9 @@ namespace {
 
 constexpr int64_t kCompactWindow = 1000;
 constexpr auto kProgressInterval = std::chrono::seconds(5);
+// Newest state of recently read or written keys for point reads; beyond it, keys are read
+// from the table again.
+constexpr std::size_t kReadCacheBytes = 64 << 20;
 
 StoreError compacted_error() {
   return StoreError(Errc::compacted, "etcdserver: mvcc: required revision has been compacted");
@@ -30,13 +33,17 @@ LogStore::LogStore(std::unique_ptr<sql::Driver> driver, const StoreConfig& confi
   int64_t start = readers_.with([](sql::Connection& conn) { return max_revision(conn); });
   compact_revision_ = readers_.with([](sql::Connection& conn) { return stored_compact_revision(conn); });
   last_committed_ = start;
+  cache_ = std::make_unique<LatestCache>(start, kReadCacheBytes);
 
   hub_ = std::make_shared<WatchHub>(
       start, [this](const KeyRange& range, int64_t from, int64_t to) { return read_history(range, from, to); },
       [this] { return compact_revision_.load(); }, kProgressInterval);
   feed_ = std::make_unique<ChangeFeed>(
       *driver_, start, std::chrono::milliseconds(config_.poll_interval_ms),
-      [hub = hub_.get()](std::vector<Event>&& events, int64_t revision) { hub->publish(std::move(events), revision); },
+      [this](std::vector<Event>&& events, int64_t revision) {
+        if (cache_) cache_->apply(events, revision);
+        hub_->publish(std::move(events), revision);
+      },
       [this](int64_t compacted) {
         int64_t seen = compact_revision_.load();
         while (compacted > seen && !compact_revision_.compare_exchange_weak(seen, compacted)) {
@@ -84,13 +91,57 @@ void LogStore::check_readable_revision(int64_t revision, int64_t current) {
   if (revision > 0 && revision < compact_revision_.load()) throw compacted_error();
 }
 
+namespace {
+
+// A point read answered from the cache, shaped as read_range would answer it.
+RangeResponse from_cache(const RangeRequest& req, LatestCache::Hit&& hit) {
+  RangeResponse resp;
+  resp.revision = hit.revision;
+  if (hit.kv) {
+    resp.count = 1;
+    if (!req.count_only) {
+      resp.kvs.push_back(std::move(*hit.kv));
+      if (req.keys_only) resp.kvs.back().value.clear();
+    }
+  }
+  return resp;
+}
+
+}  // namespace
+
 RangeResponse LogStore::range(const RangeRequest& req) {
   check_key(req.key);
+  if (req.limit < 0) throw StoreError(Errc::invalid_argument, "etcdserver: negative limit");
+  // Only the newest state of one key is cached; older revisions and ranges read the table.
+  bool cacheable = cache_ && req.revision == 0 && req.range_end.empty() && req.key != kCompactRevKey;
+  LatestCache::Ticket ticket;
+  if (cacheable && !driver_->shared_by_servers()) {
+    // Every acknowledged write is at or below current_revision(); the cache serves only
+    // once it has applied all of them, so the read stays linearizable.
+    if (auto hit = cache_->find(req.key, current_revision(), ticket)) return from_cache(req, std::move(*hit));
+  }
   return readers_.with([&](sql::Connection& conn) {
     int64_t current = current_revision();
     // Another server's acknowledged write must be visible here too (linearizable reads).
-    if (driver_->shared_by_servers()) current = std::max(current, max_revision(conn));
+    if (driver_->shared_by_servers()) {
+      current = std::max(current, max_revision(conn));
+      if (cacheable)
+        if (auto hit = cache_->find(req.key, current, ticket)) return from_cache(req, std::move(*hit));
+    }
     check_readable_revision(req.revision, current);
+    if (cacheable) {
+      // Read at least at what the cache has applied, so the answer can be remembered.
+      int64_t at = std::max(current, ticket.applied);
+      RangeRequest full = req;
+      full.keys_only = full.count_only = false;
+      RangeResponse resp = read_range(conn, full, at);
+      cache_->fill(req.key, resp.kvs.empty() ? std::nullopt : std::optional<KeyValue>(resp.kvs.front()), at, ticket);
+      resp.revision = at;
+      if (req.count_only) resp.kvs.clear();
+      if (req.keys_only)
+        for (auto& kv : resp.kvs) kv.value.clear();
+      return resp;
+    }
     RangeResponse resp = read_range(conn, req, req.revision > 0 ? req.revision : current);
     // A compaction may have removed history while we read.
     if (req.revision > 0 && req.revision < compact_revision_.load()) throw compacted_error();

@@ -11,6 +11,7 @@
 #include "kine/store.h"
 #include "log/change_feed.h"
 #include "log/connection_pool.h"
+#include "log/latest_cache.h"
 #include "log/lease_keeper.h"
 #include "log/watch_hub.h"
 #include "log/writer.h"
@@ -52,6 +53,7 @@ class LogStore : public Store {
   ConnectionPool readers_;
   std::atomic<int64_t> compact_revision_{0};
   std::atomic<int64_t> last_committed_{0};
+  std::unique_ptr<LatestCache> cache_;
   std::shared_ptr<WatchHub> hub_;
   std::unique_ptr<ChangeFeed> feed_;
   std::unique_ptr<Writer> writer_;
