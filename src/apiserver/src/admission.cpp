@@ -1,12 +1,11 @@
 #include "admission.h"
-#include "util/base64.h"
 
 #include <arpa/inet.h>
 
 #include <random>
 
+#include "defaults.h"
 #include "object/meta.h"
-#include "object/pod_resources.h"
 #include "object/validation.h"
 #include "status.h"
 #include "watch_cache.h"
@@ -42,45 +41,15 @@ void validate_object_meta(const ResourceType& type, const Json& object, bool is_
 }
 
 void default_on_create(const ResourceType& type, Json& obj) {
+  set_defaults(type, obj);
   const std::string k = type.group + "/" + type.kind;
   if (k == "/Namespace") {
     if (!obj.contains("spec") || !obj["spec"].contains("finalizers")) obj["spec"]["finalizers"] = {"kubernetes"};
     obj["status"] = {{"phase", "Active"}};
-    object::set_label(obj, "kubernetes.io/metadata.name", object::name_of(obj));
-  } else if (k == "/Secret") {
-    if (!obj.contains("type")) obj["type"] = "Opaque";
-    if (obj.contains("stringData") && obj["stringData"].is_object()) {
-      // stringData is write-only: merged into data, base64 encoded.
-      for (auto& [key, v] : obj["stringData"].items()) {
-        obj["data"][key] = util::base64_encode(v.is_string() ? v.get<std::string>() : v.dump());
-      }
-      obj.erase("stringData");
-    }
   } else if (k == "/Pod") {
     auto& spec = obj["spec"];
-    if (!spec.contains("restartPolicy")) spec["restartPolicy"] = "Always";
-    if (!spec.contains("dnsPolicy")) spec["dnsPolicy"] = "ClusterFirst";
-    if (!spec.contains("schedulerName")) spec["schedulerName"] = "default-scheduler";
-    if (!spec.contains("terminationGracePeriodSeconds")) spec["terminationGracePeriodSeconds"] = 30;
-    if (!spec.contains("securityContext")) spec["securityContext"] = Json::object();
     if (!spec.contains("serviceAccountName")) spec["serviceAccountName"] = "default";
-    if (!spec.contains("enableServiceLinks")) spec["enableServiceLinks"] = true;
-    if (spec.contains("containers") && spec["containers"].is_array()) {
-      for (auto& c : spec["containers"]) {
-        if (!c.contains("imagePullPolicy")) {
-          std::string image = c.value("image", "");
-          bool latest = image.find(':') == std::string::npos || image.ends_with(":latest");
-          c["imagePullPolicy"] = latest ? "Always" : "IfNotPresent";
-        }
-        if (!c.contains("terminationMessagePath")) c["terminationMessagePath"] = "/dev/termination-log";
-        if (!c.contains("terminationMessagePolicy")) c["terminationMessagePolicy"] = "File";
-        if (!c.contains("resources")) c["resources"] = Json::object();
-      }
-    }
-    for (const char* list : {"initContainers", "containers"})
-      if (spec.contains(list) && spec[list].is_array())
-        for (auto& c : spec[list]) object::default_container_requests(c);
-    if (!obj.contains("status")) obj["status"] = Json::object();
+    if (!obj.contains("status") || !obj["status"].is_object()) obj["status"] = Json::object();
     if (!obj["status"].contains("phase")) obj["status"]["phase"] = "Pending";
     // DefaultTolerationSeconds admission: a pod stays 300 s on a node that went not-ready or
     // unreachable (the node lifecycle controller's NoExecute taints) unless it says otherwise.
@@ -96,53 +65,8 @@ void default_on_create(const ResourceType& type, Json& obj) {
         spec["tolerations"].push_back(
             {{"key", taint}, {"operator", "Exists"}, {"effect", "NoExecute"}, {"tolerationSeconds", 300}});
     }
-  } else if (k == "apps/Deployment") {
-    auto& spec = obj["spec"];
-    if (!spec.contains("replicas")) spec["replicas"] = 1;
-    if (!spec.contains("revisionHistoryLimit")) spec["revisionHistoryLimit"] = 10;
-    if (!spec.contains("progressDeadlineSeconds")) spec["progressDeadlineSeconds"] = 600;
-    // Field by field, as kube's SetDefaults_Deployment: kubectl create deployment sends
-    // `strategy: {}`, which still gets RollingUpdate with 25% / 25%.
-    Json& strategy = spec["strategy"];
-    if (!strategy.is_object()) strategy = Json::object();
-    if (strategy.value("type", "").empty()) strategy["type"] = "RollingUpdate";
-    if (strategy["type"] == "RollingUpdate") {
-      Json& rolling = strategy["rollingUpdate"];
-      if (!rolling.is_object()) rolling = Json::object();
-      if (!rolling.contains("maxUnavailable")) rolling["maxUnavailable"] = "25%";
-      if (!rolling.contains("maxSurge")) rolling["maxSurge"] = "25%";
-    }
-  } else if (k == "apps/DaemonSet") {
-    auto& spec = obj["spec"];
-    if (!spec.contains("revisionHistoryLimit")) spec["revisionHistoryLimit"] = 10;
-    if (!spec.contains("updateStrategy"))
-      spec["updateStrategy"] = {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxUnavailable", 1}, {"maxSurge", 0}}}};
-  } else if (k == "apps/StatefulSet") {
-    auto& spec = obj["spec"];
-    if (!spec.contains("replicas")) spec["replicas"] = 1;
-    if (!spec.contains("revisionHistoryLimit")) spec["revisionHistoryLimit"] = 10;
-    if (!spec.contains("podManagementPolicy")) spec["podManagementPolicy"] = "OrderedReady";
-    if (!spec.contains("updateStrategy"))
-      spec["updateStrategy"] = {{"type", "RollingUpdate"}, {"rollingUpdate", {{"partition", 0}}}};
-    if (!spec.contains("persistentVolumeClaimRetentionPolicy"))
-      spec["persistentVolumeClaimRetentionPolicy"] = {{"whenDeleted", "Retain"}, {"whenScaled", "Retain"}};
-  } else if (k == "apps/ReplicaSet" || k == "/ReplicationController") {
-    if (!obj["spec"].contains("replicas")) obj["spec"]["replicas"] = 1;
   } else if (k == "/Service") {
-    auto& spec = obj["spec"];
-    if (!spec.contains("type")) spec["type"] = "ClusterIP";
-    if (!spec.contains("sessionAffinity")) spec["sessionAffinity"] = "None";
-    if (spec.value("type", "") != "ExternalName") {
-      if (!spec.contains("ipFamilyPolicy")) spec["ipFamilyPolicy"] = "SingleStack";
-      if (!spec.contains("ipFamilies")) spec["ipFamilies"] = {"IPv4"};
-      if (!spec.contains("internalTrafficPolicy")) spec["internalTrafficPolicy"] = "Cluster";
-    }
-    if (spec.contains("ports") && spec["ports"].is_array()) {
-      for (auto& p : spec["ports"]) {
-        if (!p.contains("protocol")) p["protocol"] = "TCP";
-        if (!p.contains("targetPort") && p.contains("port")) p["targetPort"] = p["port"];
-      }
-    }
+    // Go writes the status struct of a new Service (its loadBalancer struct) even when empty.
     if (!obj.contains("status")) obj["status"] = {{"loadBalancer", Json::object()}};
   }
 }

@@ -20,7 +20,9 @@ class WatchCache;
 // 422 Invalid when the name (or generateName) breaks the type's naming rule.
 void validate_object_meta(const ResourceType& type, const Json& object, bool is_create);
 
-// Defaults on create (kube's SetDefaults_*), for the types this server knows.
+// What a new object gets: set_defaults (defaults.h, which every write applies) plus what only a
+// create sets (a Namespace's finalizer and phase, a Pod's initial status, its service account
+// and default tolerations, a Service's empty status).
 void default_on_create(const ResourceType& type, Json& object);
 
 // ClusterIPs from --service-cidr and NodePorts from --service-node-port-range; the set in

@@ -1,6 +1,6 @@
-// Create-time defaults of Jobs and CronJobs (kube's SetDefaults_Job/CronJob and the Job
-// strategy's generated selector). The selector names the Job's uid, so this runs once the
-// uid is assigned.
+// Defaults of Jobs and CronJobs: kube's SetDefaults_Job/CronJob plus the pod template
+// defaults (every write), and the Job strategy's generated selector (create only: it names
+// the Job's uid, so it runs once the uid is assigned).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -8,6 +8,8 @@
 #include "registry.h"
 
 namespace k3s::apiserver {
+
+void set_batch_defaults(const ResourceType& type, nlohmann::json& object);
 
 void prepare_batch_create(const ResourceType& type, nlohmann::json& object);
 

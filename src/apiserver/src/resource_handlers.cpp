@@ -7,6 +7,7 @@
 #include "codec.h"
 #include "reviews.h"
 #include "batch_defaults.h"
+#include "defaults.h"
 #include "apps_strategy.h"
 #include "admission_plugins.h"
 #include "binding.h"
@@ -523,6 +524,9 @@ http::Response write_update(ApiContext& ctx, ResourceRequest& req, const std::fu
         if (!object::name_of(next).empty() && object::name_of(next) != req.name)
           throw bad_request("the name of the object (" + object::name_of(next) +
                             ") does not match the name on the URL (" + req.name + ")");
+        // As kube-apiserver defaults every object it decodes, the body of an update and the
+        // result of a patch are defaulted before the strategy compares them with the stored one.
+        set_defaults(t, next);
         next = prepare_update(ctx, req, current, std::move(next));
         validate_object_meta(t, next, false);
         if (req.subresource.empty()) prepare_daemon_set_write(t, next);

@@ -93,6 +93,28 @@ k apply -f "$WORK/deploy.yaml" >/dev/null 2>&1 && k scale deployment scaled --re
   k get deploy scaled | grep -qE '^scaled +0/3 ' && pass "apply + scale deployment" || \
   fail "scale: $(k get deploy scaled -o yaml 2>&1 | head -30)"
 
+# pod template defaults, as kube-apiserver writes them into every workload's template
+k create deployment defaulted --image=nginx:1.25 --port=80 >/dev/null 2>&1
+got=$(k get deploy defaulted -o jsonpath='{.spec.template.spec.restartPolicy}/{.spec.template.spec.dnsPolicy}/{.spec.template.spec.schedulerName}/{.spec.template.spec.terminationGracePeriodSeconds}/{.spec.template.spec.containers[0].imagePullPolicy}/{.spec.template.spec.containers[0].terminationMessagePath}/{.spec.template.spec.containers[0].terminationMessagePolicy}/{.spec.template.spec.containers[0].ports[0].protocol}')
+[ "$got" = "Always/ClusterFirst/default-scheduler/30/IfNotPresent//dev/termination-log/File/TCP" ] &&
+  k get deploy defaulted -o yaml | grep -qE '^      securityContext: \{\}$' && pass "create deployment: template defaulted" ||
+  fail "template defaults: $got $(k get deploy defaulted -o yaml 2>&1 | sed -n '/template:/,$p')"
+# Updates and patches are defaulted too: a patch dropping a defaulted field gets it back, and a
+# no-op does not bump the generation (so the deployment controller sees the same template).
+gen=$(k get deploy defaulted -o jsonpath='{.metadata.generation}')
+k patch deploy defaulted --type=json \
+  -p '[{"op":"remove","path":"/spec/template/spec/dnsPolicy"},{"op":"remove","path":"/spec/template/spec/containers/0/imagePullPolicy"}]' >/dev/null 2>&1
+k label deploy defaulted tier=web >/dev/null 2>&1
+got=$(k get deploy defaulted -o jsonpath='{.metadata.generation}/{.spec.template.spec.dnsPolicy}/{.spec.template.spec.containers[0].imagePullPolicy}')
+[ "$got" = "$gen/ClusterFirst/IfNotPresent" ] && pass "patch re-defaults, no-op keeps the generation" || fail "patch defaults: $got (generation was $gen)"
+k get deploy defaulted -o json | k replace -f - >/dev/null 2>&1
+[ "$(k get deploy defaulted -o jsonpath='{.metadata.generation}')" = "$gen" ] && pass "replace of the read object is a no-op" ||
+  fail "replace bumped generation: $(k get deploy defaulted -o jsonpath='{.metadata.generation}') (was $gen)"
+out=$(k apply -f "$WORK/deploy.yaml" 2>&1)
+echo "$out" | grep -q 'deployment.apps/scaled unchanged' && pass "apply twice: unchanged" || fail "second apply: $out"
+[ "$(k get deploy scaled -o jsonpath='{.metadata.generation}')" = "2" ] && pass "second apply keeps the generation" ||
+  fail "second apply generation: $(k get deploy scaled -o jsonpath='{.metadata.generation}')"
+
 # namespaces: create, put something in, delete with kubectl's default --wait
 k create -f - >/dev/null 2>&1 <<<'{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"scratch"}}'
 k -n scratch create -f - >/dev/null 2>&1 <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"inside"}}'

@@ -193,6 +193,10 @@ std::vector<DesiredSlice> build_endpoint_slices(const Json& service, const std::
         DesiredSlice slice;
         slice.address_type = family;
         slice.ports = group.first;
+        // An EndpointSlice port always has a name (the API server defaults it to ""), unlike an
+        // Endpoints port; written so, the stored slice compares equal to the desired one.
+        for (auto& port : slice.ports)
+          if (!port.contains("name")) port["name"] = "";
         const std::size_t end = std::min(endpoints.size(), start + max_per_slice);
         for (std::size_t i = start; i < end; ++i) slice.endpoints.push_back(endpoints[i]);
         out.push_back(std::move(slice));
