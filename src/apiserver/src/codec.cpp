@@ -45,7 +45,9 @@ Json parse_json_strict(const std::string& body, std::vector<std::string>& duplic
   };
   try {
     return Json::parse(body, cb);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error for malformed text, out_of_range for a number beyond double ("1e400"):
+    // both are the client's fault, as Go's decoder reports them.
     std::string what = e.what();
     auto pos = what.find("] ");
     throw bad_request("error decoding JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
