@@ -29,5 +29,29 @@ TEST(Codec, JsonNumberBeyondDoubleIsBadRequest) {
   }
 }
 
+TEST(Codec, NestingBeyondGoMaxDepthIsBadRequest) {
+  const int deep = 10001;
+  EXPECT_EQ(decode_status(std::string(deep, '[') + std::string(deep, ']'), "application/json"), 400);
+  EXPECT_EQ(decode_status(std::string(deep, '[') + std::string(deep, ']'), "application/yaml"), 400);
+  // The limit itself is accepted.
+  EXPECT_EQ(decode_status(std::string(10000, '[') + std::string(10000, ']'), "application/json"), 200);
+  EXPECT_EQ(decode_status(std::string(10000, '[') + std::string(10000, ']'), "application/yaml"), 200);
+}
+
+TEST(Codec, YamlAliasExpansionIsBounded) {
+  // Ten aliases per level, nine levels: a billion nodes from 300 bytes.
+  std::string laughs = "a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n";
+  for (int i = 1; i < 9; ++i) {
+    laughs += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) laughs += (j ? ",*a" : "*a") + std::to_string(i - 1);
+    laughs += "]\n";
+  }
+  EXPECT_EQ(decode_status(laughs, "application/yaml"), 400);
+  // Ordinary alias use still decodes.
+  std::vector<std::string> duplicates;
+  Json obj = decode_body("base: &b {cpu: 1}\nlimits: *b\n", "application/yaml", duplicates);
+  EXPECT_EQ(obj["limits"]["cpu"], 1);
+}
+
 }  // namespace
 }  // namespace k3s::apiserver
