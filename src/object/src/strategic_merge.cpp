@@ -76,7 +76,7 @@ std::string child_path(const std::string& parent, const std::string& key) {
   // recurses: past this length the path stays a fixed unknown field, so a deeply nested
   // document with long keys costs linear memory rather than the sum of its path lengths.
   constexpr std::size_t kMaxSchemaPath = 1024;
-  static const std::string kBeyondSchema = "\x01beyond-schema";
+  static const std::string kBeyondSchema = "\x01" "beyond-schema";
   if (parent.starts_with(kBeyondSchema) || parent.size() + key.size() >= kMaxSchemaPath) return kBeyondSchema;
   return parent.empty() ? key : parent + "." + key;
 }
