@@ -29,13 +29,13 @@ TEST(Codec, JsonNumberBeyondDoubleIsBadRequest) {
   }
 }
 
-TEST(Codec, NestingBeyondGoMaxDepthIsBadRequest) {
-  const int deep = 10001;
+TEST(Codec, NestingBeyondMaxDepthIsBadRequest) {
+  const int deep = 1001;
   EXPECT_EQ(decode_status(std::string(deep, '[') + std::string(deep, ']'), "application/json"), 400);
   EXPECT_EQ(decode_status(std::string(deep, '[') + std::string(deep, ']'), "application/yaml"), 400);
   // The limit itself is accepted.
-  EXPECT_EQ(decode_status(std::string(10000, '[') + std::string(10000, ']'), "application/json"), 200);
-  EXPECT_EQ(decode_status(std::string(10000, '[') + std::string(10000, ']'), "application/yaml"), 200);
+  EXPECT_EQ(decode_status(std::string(1000, '[') + std::string(1000, ']'), "application/json"), 200);
+  EXPECT_EQ(decode_status(std::string(1000, '[') + std::string(1000, ']'), "application/yaml"), 200);
 }
 
 TEST(Codec, YamlAliasExpansionIsBounded) {

@@ -12,10 +12,12 @@ namespace k3s::apiserver {
 
 namespace {
 
-// Nesting deeper than Go's JSON decoder accepts (encoding/json's maxNestingDepth) is refused
-// up front: the patch engines, strict field validation and serialization all recurse once per
-// level, and a 3 MB body of "[[[[..." would otherwise exhaust a worker thread's stack.
-constexpr int kMaxDepth = 10000;
+// Deep nesting is refused up front: the patch engines, strict field validation and
+// serialization all recurse once per level, and a 3 MB body of "[[[[..." would otherwise
+// exhaust a worker thread's stack. Go's decoder allows 10000 levels on stacks that grow; ours
+// are fixed 8 MB thread stacks and strategic merge alone needs ~700 bytes a level, so the
+// limit is 1000 (real objects, CRD schemas included, stay far below it).
+constexpr int kMaxDepth = 1000;
 
 // JSON parsing that records duplicate object keys (nlohmann keeps the last silently).
 
