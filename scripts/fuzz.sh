@@ -6,7 +6,8 @@
 # Needs Debian's clang-14 and libclang-rt-14-dev (scripts/deps.sh test installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=$(cd tests/fuzz && ls *_fuzz.cpp | sed 's/_fuzz\.cpp$//' | tr '\n' ' ')
+targets=""
+for f in tests/fuzz/*_fuzz.cpp; do f=${f##*/}; targets+="${f%_fuzz.cpp} "; done
 target=${1:-}
 if [ -z "$target" ] || [ "$target" = list ]; then
   echo "targets: $targets"
