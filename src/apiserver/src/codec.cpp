@@ -165,6 +165,13 @@ Json decode_body(const std::string& body, const std::string& content_type, std::
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) throw bad_request("the request body is empty");
   if (media == protobuf::kMediaType) return protobuf::decode_envelope(body);
   if (media == "application/yaml" || media == "application/apply-patch+yaml" || media == "text/yaml") {
+    // go-yaml refuses bytes that are not UTF-8; yaml-cpp passes them into strings nlohmann
+    // then cannot serialize (a 500 when the object is stored or answered).
+    try {
+      (void)Json(body).dump();
+    } catch (const Json::type_error&) {
+      throw bad_request("error converting YAML to JSON: yaml: invalid leading UTF-8 octet");
+    }
     try {
       YAML::Node node = YAML::Load(body);
       YamlBudget budget{body.size() + 100000};
