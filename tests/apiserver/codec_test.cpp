@@ -39,6 +39,10 @@ TEST(Codec, NestingBeyondMaxDepthIsBadRequest) {
   EXPECT_EQ(decode_status(std::string(400, '[') + std::string(400, ']'), "application/yaml"), 200);
 }
 
+TEST(Codec, YamlWithInvalidUtf8IsBadRequest) {
+  EXPECT_EQ(decode_status("kind: \"Con\x9c\xdd\"\n", "application/yaml"), 400);
+}
+
 TEST(Codec, YamlAliasExpansionIsBounded) {
   // Ten aliases per level, nine levels: a billion nodes from 300 bytes.
   std::string laughs = "a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n";
