@@ -136,6 +136,9 @@ Json yaml_to_json(const YAML::Node& node, std::vector<std::string>& path, std::v
     case YAML::NodeType::Map: {
       Json obj = Json::object();
       for (const auto& kv : node) {
+        // A sequence or map as key (YAML "? [a]") has no JSON form; yaml-cpp hands back an
+        // unusable Scalar() for it (the fuzzer saw non-UTF-8 bytes).
+        if (!kv.first.IsScalar()) throw bad_request("error converting YAML to JSON: yaml: invalid map key");
         std::string key = kv.first.Scalar();
         path.push_back(key);
         if (obj.contains(key)) {
