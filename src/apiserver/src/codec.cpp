@@ -13,20 +13,31 @@ namespace k3s::apiserver {
 
 namespace {
 
+// Deep nesting is refused up front: the patch engines, strict field validation and
+// serialization all recurse once per level, and a 3 MB body of "[[[[..." would otherwise
+// exhaust a worker thread's stack. Go's decoder allows 10000 levels on stacks that grow; ours
+// are fixed 8 MB thread stacks and strategic merge alone needs ~700 bytes a level, so the
+// limit is 1000 (real objects, CRD schemas included, stay far below it).
+constexpr int kMaxDepth = 1000;
+
 // JSON parsing that records duplicate object keys (nlohmann keeps the last silently).
 
 Json parse_json_strict(const std::string& body, std::vector<std::string>& duplicates) {
   std::vector<std::vector<std::string>> key_stack;
-  std::vector<std::string> path;
-  std::string last_key;
-  auto cb = [&](int depth, Json::parse_event_t event, Json& parsed) {
-    (void)depth;
+  int nesting = 0;
+  auto cb = [&](int /*depth*/, Json::parse_event_t event, Json& parsed) {
     switch (event) {
       case Json::parse_event_t::object_start:
-        key_stack.emplace_back();
+      case Json::parse_event_t::array_start:
+        if (++nesting > kMaxDepth) throw bad_request("error decoding JSON: exceeded max depth");
+        if (event == Json::parse_event_t::object_start) key_stack.emplace_back();
         break;
       case Json::parse_event_t::object_end:
+        --nesting;
         if (!key_stack.empty()) key_stack.pop_back();
+        break;
+      case Json::parse_event_t::array_end:
+        --nesting;
         break;
       case Json::parse_event_t::key: {
         std::string k = parsed.get<std::string>();
@@ -46,7 +57,9 @@ Json parse_json_strict(const std::string& body, std::vector<std::string>& duplic
   };
   try {
     return Json::parse(body, cb);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error for malformed text, out_of_range for a number beyond double ("1e400"):
+    // both are the client's fault, as Go's decoder reports them.
     std::string what = e.what();
     auto pos = what.find("] ");
     throw bad_request("error decoding JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
@@ -86,7 +99,30 @@ Json yaml_scalar(const YAML::Node& node) {
   return text;
 }
 
-Json yaml_to_json(const YAML::Node& node, const std::string& path, std::vector<std::string>& duplicates) {
+// Aliases let a few bytes name a huge tree ("billion laughs"), and an alias may even name its
+// own ancestor. Expansion is cut off, as go-yaml does ("excessive aliasing"), once the decoded
+// nodes outnumber what the body could spell without aliases by a margin.
+struct YamlBudget {
+  std::size_t nodes_left;
+  int depth = 0;
+};
+
+// `path` holds the keys leading to `node`; joined only to name a duplicate.
+Json yaml_to_json(const YAML::Node& node, std::vector<std::string>& path, std::vector<std::string>& duplicates,
+                  YamlBudget& budget) {
+  if (budget.nodes_left == 0) throw bad_request("error converting YAML to JSON: yaml: document contains excessive aliasing");
+  --budget.nodes_left;
+  if (node.Type() == YAML::NodeType::Sequence || node.Type() == YAML::NodeType::Map) {
+    if (budget.depth >= kMaxDepth) throw bad_request("error converting YAML to JSON: exceeded max depth");
+    ++budget.depth;
+  }
+  struct Leave {
+    YamlBudget& b;
+    bool nested;
+    ~Leave() {
+      if (nested) --b.depth;
+    }
+  } leave{budget, node.Type() == YAML::NodeType::Sequence || node.Type() == YAML::NodeType::Map};
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -95,15 +131,24 @@ Json yaml_to_json(const YAML::Node& node, const std::string& path, std::vector<s
       return yaml_scalar(node);
     case YAML::NodeType::Sequence: {
       Json arr = Json::array();
-      for (const auto& item : node) arr.push_back(yaml_to_json(item, path, duplicates));
+      for (const auto& item : node) arr.push_back(yaml_to_json(item, path, duplicates, budget));
       return arr;
     }
     case YAML::NodeType::Map: {
       Json obj = Json::object();
       for (const auto& kv : node) {
+        // A sequence or map as key (YAML "? [a]") has no JSON form; yaml-cpp hands back an
+        // unusable Scalar() for it (the fuzzer saw non-UTF-8 bytes).
+        if (!kv.first.IsScalar()) throw bad_request("error converting YAML to JSON: yaml: invalid map key");
         std::string key = kv.first.Scalar();
-        if (obj.contains(key)) duplicates.push_back(path.empty() ? key : path + "." + key);
-        obj[key] = yaml_to_json(kv.second, path.empty() ? key : path + "." + key, duplicates);
+        path.push_back(key);
+        if (obj.contains(key)) {
+          std::string joined;
+          for (const auto& k : path) joined += (joined.empty() ? "" : ".") + k;
+          duplicates.push_back(joined);
+        }
+        obj[key] = yaml_to_json(kv.second, path, duplicates, budget);
+        path.pop_back();
       }
       return obj;
     }
@@ -124,9 +169,18 @@ Json decode_body(const std::string& body, const std::string& content_type, std::
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) throw bad_request("the request body is empty");
   if (media == protobuf::kMediaType) return protobuf::decode_envelope(body);
   if (media == "application/yaml" || media == "application/apply-patch+yaml" || media == "text/yaml") {
+    // go-yaml refuses bytes that are not UTF-8; yaml-cpp passes them into strings nlohmann
+    // then cannot serialize (a 500 when the object is stored or answered).
+    try {
+      (void)Json(body).dump();
+    } catch (const Json::type_error&) {
+      throw bad_request("error converting YAML to JSON: yaml: invalid leading UTF-8 octet");
+    }
     try {
       YAML::Node node = YAML::Load(body);
-      return yaml_to_json(node, "", duplicates);
+      YamlBudget budget{body.size() + 100000};
+      std::vector<std::string> path;
+      return yaml_to_json(node, path, duplicates, budget);
     } catch (const YAML::Exception& e) {
       throw bad_request("error converting YAML to JSON: yaml: line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
     }

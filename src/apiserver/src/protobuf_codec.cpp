@@ -228,7 +228,10 @@ Json decode_envelope(const std::string& body) {
   object["apiVersion"] = api_version;
   (void)meta_fallback;
   object.update(out);
-  return object;
+  // proto2 strings are not checked for UTF-8; Go's JSON encoding writes invalid bytes as
+  // U+FFFD, and so must we before the object reaches storage or a response (nlohmann's dump
+  // throws on them: a 500).
+  return Json::parse(object.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 }  // namespace k3s::apiserver::protobuf

@@ -93,6 +93,12 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
   return out;
 }
 
+void split_target(std::string_view target, std::string& path, std::string& query) {
+  auto qpos = target.find('?');
+  path = percent_decode(target.substr(0, qpos), false);
+  query = qpos == std::string_view::npos ? std::string() : std::string(target.substr(qpos + 1));
+}
+
 const char* reason_phrase(int status) {
   switch (status) {
     case 200: return "OK";

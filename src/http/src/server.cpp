@@ -286,9 +286,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto req = std::make_shared<Request>();
     req->method = std::string(msg.method_string());
     req->target = std::string(msg.target());
-    auto qpos = req->target.find('?');
-    req->path = percent_decode(std::string_view(req->target).substr(0, qpos), false);
-    if (qpos != std::string::npos) req->query = req->target.substr(qpos + 1);
+    split_target(req->target, req->path, req->query);
     for (const auto& field : msg) req->headers.add(std::string(field.name_string()), std::string(field.value()));
     req->body = std::move(msg.body());
     req->peer = peer_;

@@ -72,6 +72,12 @@ std::string go_string(const Json& v) {
 }
 
 std::string child_path(const std::string& parent, const std::string& key) {
+  // No schema names a field this deep, and each level of a merge keeps its path while it
+  // recurses: past this length the path stays a fixed unknown field, so a deeply nested
+  // document with long keys costs linear memory rather than the sum of its path lengths.
+  constexpr std::size_t kMaxSchemaPath = 1024;
+  static const std::string kBeyondSchema = "\x01" "beyond-schema";
+  if (parent.starts_with(kBeyondSchema) || parent.size() + key.size() >= kMaxSchemaPath) return kBeyondSchema;
   return parent.empty() ? key : parent + "." + key;
 }
 
@@ -303,12 +309,14 @@ class Merger {
     apply_retain_keys(original, patch);
     merge_set_element_order(original, patch, path);
 
+    // Each patch value is moved into the result (or the recursion), never copied: a copy per
+    // level made deep patches cost quadratic time (seconds for a 3 KB body nested 500 deep).
     for (auto& [raw_key, patch_value] : patch.items()) {
       std::string key = raw_key;
       bool is_delete_list = false;
       if (starts_with(key, kDeleteFromPrimitiveList)) {
         if (!options_.merge_parallel_list) {
-          original[key] = patch_value;
+          original[key] = std::move(patch_value);
           continue;
         }
         key = extract_key(key, kDeleteFromPrimitiveList, kBadPrimitiveList);
@@ -323,7 +331,7 @@ class Merger {
       auto existing = original.find(key);
       if (existing == original.end() || kind_of(*existing) != kind_of(patch_value)) {
         if (!is_delete_list) {
-          if (auto v = take_patch_value(patch_value, options_)) {
+          if (auto v = take_patch_value(std::move(patch_value), options_)) {
             original[key] = std::move(*v);
           } else {
             original.erase(key);
@@ -337,9 +345,9 @@ class Merger {
         auto [retain, strategy] = retain_keys_and_strategy(schema_.lookup(field));
         (void)retain;
         if (strategy == "replace") {
-          *existing = take_patch_value(patch_value, options_).value_or(Json::object());
+          *existing = take_patch_value(std::move(patch_value), options_).value_or(Json::object());
         } else {
-          *existing = merge_map(std::move(*existing), patch_value, field);
+          *existing = merge_map(std::move(*existing), std::move(patch_value), field);
         }
       } else if (existing->is_array()) {
         PatchMeta meta = schema_.lookup(field);
@@ -348,10 +356,10 @@ class Merger {
         if (strategy == "merge" || is_delete_list) {
           *existing = merge_slice(std::move(*existing), patch_value, field, meta.merge_key, is_delete_list);
         } else {
-          *existing = take_patch_value(patch_value, options_).value_or(Json::array());
+          *existing = take_patch_value(std::move(patch_value), options_).value_or(Json::array());
         }
       } else {
-        *existing = patch_value;
+        *existing = std::move(patch_value);
       }
     }
     return original;

@@ -97,6 +97,9 @@ class StreamWriter {
 std::string percent_decode(std::string_view text, bool plus_is_space);
 std::string percent_encode(std::string_view text);
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);
+// Splits a request target as received ("/api/v1/pods?watch=1") into Request::path
+// (percent-decoded) and Request::query (raw).
+void split_target(std::string_view target, std::string& path, std::string& query);
 
 const char* reason_phrase(int status);
 
