@@ -63,7 +63,7 @@ class ApiServerFixture : public ::testing::Test {
       req.headers.set("Authorization", "Bearer " + token);
     return api_->handle(req);
   }
-  static Json json(const http::Response& r) { return Json::parse(r.body); }
+  static Json json(const http::Response& r) { return Json::parse(r.full_body()); }
 
   // Admission and token checks read the watch caches, which follow the datastore a moment
   // behind; a list without resourceVersion returns once the collection's cache has caught up.

@@ -238,3 +238,81 @@ TEST(HttpQuery, ParsesAndDecodes) {
   EXPECT_EQ(q[2].second, "a b");
   EXPECT_EQ(q[3].first, "flag");
 }
+
+namespace {
+
+class StringPieces : public BodyPieces {
+ public:
+  explicit StringPieces(std::vector<std::string> pieces) : pieces_(std::move(pieces)) {}
+  std::size_t count() const override { return pieces_.size(); }
+  std::string_view piece(std::size_t index) const override { return pieces_[index]; }
+
+ private:
+  std::vector<std::string> pieces_;
+};
+
+// Pieces of uneven sizes (empty ones, one larger than the server's copy buffer) whose bytes
+// encode their position, so a dropped, repeated or reordered byte shows.
+std::vector<std::string> uneven_pieces() {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < 400; ++i) {
+    std::size_t size = (i * 7919) % 3001;
+    if (i == 17) size = 200 * 1024;
+    if (i % 50 == 0) size = 0;
+    std::string p(size, '\0');
+    for (std::size_t j = 0; j < size; ++j) p[j] = static_cast<char>('a' + (i + j) % 26);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(HttpResponse, FullBodyJoinsBodyAndPieces) {
+  Response r;
+  EXPECT_EQ(r.full_body(), "");
+  r.body = "head:";
+  EXPECT_EQ(r.full_body(), "head:");
+  r.pieces = std::make_shared<StringPieces>(std::vector<std::string>{"a", "", "bc"});
+  EXPECT_EQ(r.full_body(), "head:abc");
+  EXPECT_EQ(r.body_size(), 8u);
+}
+
+TEST(HttpServer, BodyPiecesAreSentInOrderAndTheConnectionIsKeptAlive) {
+  const auto pieces = uneven_pieces();
+  std::string expected = "head|";
+  for (const auto& p : pieces) expected += p;
+  Server server(loopback(), [&](Request& req) {
+    Response r;
+    if (req.path == "/who") {
+      r.body = req.remote_address;
+      return r;
+    }
+    r.headers.set("Content-Type", "text/plain");
+    r.body = "head|";
+    r.pieces = std::make_shared<StringPieces>(pieces);
+    return r;
+  });
+  Client client(url(server));
+  const auto before = client.request("GET", "/who").body;
+  auto res = client.request("GET", "/pieces");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.headers.get("Content-Length"), std::to_string(expected.size()));
+  EXPECT_EQ(res.headers.get("Content-Type"), "text/plain");
+  EXPECT_TRUE(res.body == expected) << "got " << res.body.size() << " bytes, want " << expected.size();
+  // The same connection serves the next request.
+  EXPECT_EQ(client.request("GET", "/who").body, before);
+}
+
+TEST(HttpServer, EmptyPiecesMakeAnEmptyBody) {
+  Server server(loopback(), [](Request&) {
+    Response r;
+    r.pieces = std::make_shared<StringPieces>(std::vector<std::string>{"", ""});
+    return r;
+  });
+  Client client(url(server));
+  auto res = client.request("GET", "/");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.body, "");
+  EXPECT_EQ(res.headers.get("Content-Length"), "0");
+}

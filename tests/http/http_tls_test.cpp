@@ -118,3 +118,36 @@ TEST_F(TlsFixture, MissingCertificateFileIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("nope.crt"), std::string::npos);
   }
 }
+
+namespace {
+
+class RepeatedPieces : public BodyPieces {
+ public:
+  std::size_t count() const override { return 5000; }
+  std::string_view piece(std::size_t index) const override { return kinds_[index % kinds_.size()]; }
+
+ private:
+  std::vector<std::string> kinds_ = {"{\"a\":1}", ",", std::string(1500, 'x'), "", std::string(70000, 'y')};
+};
+
+}  // namespace
+
+TEST_F(TlsFixture, BodyPiecesArriveWholeOverTls) {
+  auto pieces = std::make_shared<RepeatedPieces>();
+  Server server(tls_options(), [&](Request&) {
+    Response r;
+    r.body = "[";
+    r.pieces = pieces;
+    return r;
+  });
+  std::string expected = "[";
+  for (std::size_t i = 0; i < pieces->count(); ++i) expected += pieces->piece(i);
+  ClientOptions co;
+  co.ca_file = file("server-ca.crt");
+  Client client("https://127.0.0.1:" + std::to_string(server.port()), co);
+  for (int round = 0; round < 2; ++round) {
+    auto res = client.request("GET", "/");
+    EXPECT_EQ(res.status, 200);
+    EXPECT_TRUE(res.body == expected) << "got " << res.body.size() << " bytes, want " << expected.size();
+  }
+}

@@ -14,6 +14,7 @@
 #include "node_proxy.h"
 #include "csr_strategy.h"
 #include "eviction.h"
+#include "list_body.h"
 #include "node_restriction.h"
 #include "util/base64.h"
 #include "scale.h"
@@ -368,22 +369,7 @@ http::Response handle_list(ApiContext& ctx, ResourceRequest& req) {
     return json_response(200, {{"kind", "PartialObjectMetadataList"}, {"apiVersion", "meta.k8s.io/v1"},
                                {"metadata", meta}, {"items", items}});
   }
-  // Items are concatenated from their cached encodings; only the envelope is serialized here.
-  std::string body = "{\"kind\":\"" + req.type->kind + "List\",\"apiVersion\":\"" + req.type->api_version() +
-                     "\",\"metadata\":" + meta.dump() + ",\"items\":[";
-  bool first = true;
-  for (const auto& c : result.items) {
-    if (!first) body += ',';
-    first = false;
-    // Stored objects may lack apiVersion/kind; kube always sends them in list items? No: items omit
-    // nothing here because objects are stored with them.
-    body += c->encoded;
-  }
-  body += "]}";
-  http::Response r;
-  r.headers.set("Content-Type", "application/json");
-  r.body = std::move(body);
-  return r;
+  return json_list_response(req.type->kind + "List", req.type->api_version(), meta, std::move(result.items));
 }
 
 // ---- watch -----------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 #include "http/message.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
+
+#include "body_pieces.h"
 
 namespace k3s::http {
 
@@ -36,6 +40,42 @@ std::vector<std::string> Headers::get_all(std::string_view name) const {
     if (iequals(n, name)) out.push_back(v);
   return out;
 }
+
+std::size_t Response::body_size() const {
+  std::size_t size = body.size();
+  if (pieces)
+    for (std::size_t i = 0, n = pieces->count(); i < n; ++i) size += pieces->piece(i).size();
+  return size;
+}
+
+std::string Response::full_body() const {
+  if (!pieces) return body;
+  std::string out;
+  out.reserve(body_size());
+  out += body;
+  for (std::size_t i = 0, n = pieces->count(); i < n; ++i) out += pieces->piece(i);
+  return out;
+}
+
+namespace detail {
+
+std::size_t PieceReader::read(char* out, std::size_t capacity) {
+  std::size_t written = 0;
+  while (written < capacity && index_ <= count_) {
+    const std::string_view part = index_ == 0 ? std::string_view(head_) : pieces_->piece(index_ - 1);
+    const std::size_t n = std::min(capacity - written, part.size() - offset_);
+    std::memcpy(out + written, part.data() + offset_, n);
+    written += n;
+    offset_ += n;
+    if (offset_ == part.size()) {
+      ++index_;
+      offset_ = 0;
+    }
+  }
+  return written;
+}
+
+}  // namespace detail
 
 static int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

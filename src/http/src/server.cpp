@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "body_pieces.h"
 #include "raw_connection.h"
 #include "tls_peer.h"
 #include "tls_stream.h"
@@ -29,6 +30,10 @@ namespace {
 
 // Producers stop being fed once this much output is waiting for a slow client.
 constexpr std::size_t kMaxQueuedStreamBytes = 64 * 1024 * 1024;
+
+// A few TLS records per write; small enough that malloc reuses it instead of mapping fresh
+// pages (page faults, not copying, were the cost of one body-sized string per large list).
+constexpr std::size_t kPieceBufferBytes = 64 * 1024;
 
 Response plain_error(int status, const std::string& message) {
   Response r;
@@ -333,6 +338,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void send_response(Response response, bool keep_alive) {
     if (closed_) return;
+    if (response.pieces) return send_pieces(std::move(response), keep_alive);
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->result(static_cast<unsigned>(response.status));
     res->version(11);
@@ -349,6 +355,38 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       else
         self->shutdown();
     });
+  }
+
+  // The head, then the body copied piece by piece through one small buffer: each fill is
+  // one write (a few TLS records), never a record per piece nor one body-sized allocation.
+  void send_pieces(Response response, bool keep_alive) {
+    auto head = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    head->result(static_cast<unsigned>(response.status));
+    head->version(11);
+    fill_headers(head->base(), response.headers);
+    head->content_length(response.body_size());
+    head->keep_alive(keep_alive);
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+    auto reader = std::make_shared<detail::PieceReader>(std::move(response.body), std::move(response.pieces));
+    auto buffer = std::make_shared<std::vector<char>>(kPieceBufferBytes);
+    beast::get_lowest_layer(stream_).expires_after(server_.options.request_timeout);
+    auto self = this->shared_from_this();
+    bhttp::async_write_header(stream_, *serializer,
+                              [self, head, serializer, reader, buffer, keep_alive](beast::error_code ec, std::size_t) {
+                                if (ec) return self->close_socket();
+                                self->write_pieces(std::move(reader), std::move(buffer), keep_alive);
+                              });
+  }
+
+  void write_pieces(std::shared_ptr<detail::PieceReader> reader, std::shared_ptr<std::vector<char>> buffer, bool keep_alive) {
+    const std::size_t n = reader->read(buffer->data(), buffer->size());
+    if (n == 0) return keep_alive ? read_request(false) : shutdown();
+    auto self = this->shared_from_this();
+    asio::async_write(stream_, asio::buffer(buffer->data(), n),
+                      [self, reader, buffer, keep_alive](beast::error_code ec, std::size_t) mutable {
+                        if (ec) return self->close_socket();
+                        self->write_pieces(std::move(reader), std::move(buffer), keep_alive);
+                      });
   }
 
   void start_stream(Response response) {

@@ -2,6 +2,7 @@
 // project's one HTTP stack. No Beast/Asio types leak out of this library.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -48,6 +49,17 @@ struct Request {
 
 class StreamWriter;
 
+// A body assembled from pieces that live elsewhere (for a list, the watch cache's encoding of
+// each item), so a large response is never joined into one allocation: the server copies
+// the pieces through a small reused buffer as the connection takes them. The source keeps
+// its pieces alive and unchanged; they may be read more than once, from any thread.
+class BodyPieces {
+ public:
+  virtual ~BodyPieces() = default;
+  virtual std::size_t count() const = 0;
+  virtual std::string_view piece(std::size_t index) const = 0;
+};
+
 // A connection after a protocol switch (101 Switching Protocols, e.g. websocket or SPDY):
 // the raw byte stream of the same TCP/TLS connection, with no HTTP framing left. Blocking;
 // one reader thread and one writer thread may use it at once.
@@ -68,6 +80,11 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // When set, the body is `body` followed by these pieces (Content-Length covers both).
+  std::shared_ptr<const BodyPieces> pieces;
+  // The whole body as one string: `body` plus the pieces joined (for in-process callers).
+  std::string full_body() const;
+  std::size_t body_size() const;
   // When set, the response is streamed with chunked transfer encoding: the server sends the
   // status and headers, then calls `stream` once (from a server thread) with a writer the
   // producer keeps and pushes chunks to from any thread. `body` is ignored.
