@@ -15,14 +15,15 @@
 
 #include <openssl/ssl.h>
 
-#include <utility>
-#include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
 #include <array>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
 
 namespace k3s::http::detail {
 
