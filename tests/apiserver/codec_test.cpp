@@ -41,6 +41,9 @@ TEST(Codec, NestingBeyondMaxDepthIsBadRequest) {
 
 TEST(Codec, YamlWithInvalidUtf8IsBadRequest) {
   EXPECT_EQ(decode_status("kind: \"Con\x9c\xdd\"\n", "application/yaml"), 400);
+  // Control characters (here the fuzzer's NUL and \x01 with explicit keys) are refused up front.
+  EXPECT_EQ(decode_status(std::string("\x01\0\0\0\n? ? [ [a\n", 14), "application/yaml"), 400);
+  EXPECT_EQ(decode_status("a:\tb\r\nc: d\n", "application/yaml"), 200);
 }
 
 TEST(Codec, YamlAliasExpansionIsBounded) {

@@ -176,6 +176,13 @@ Json decode_body(const std::string& body, const std::string& content_type, std::
     } catch (const Json::type_error&) {
       throw bad_request("error converting YAML to JSON: yaml: invalid leading UTF-8 octet");
     }
+    // YAML allows no control characters but tab, line feed and carriage return; yaml-cpp
+    // reads NUL and friends anyway and once produced a string of bytes the body never held.
+    if (std::any_of(body.begin(), body.end(), [](char c) {
+          auto byte = static_cast<unsigned char>(c);
+          return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f;
+        }))
+      throw bad_request("error converting YAML to JSON: yaml: control characters are not allowed");
     try {
       YAML::Node node = YAML::Load(body);
       YamlBudget budget{body.size() + 100000};
