@@ -191,3 +191,53 @@ TEST_F(StoreFixture, WatchFromARevisionReplaysHistoryAndTooOldIsGone) {
   }
   cache.stop();
 }
+
+// An object written by an older release, before a default existed, reads like a new one:
+// through the storage (get, the object an update starts from) and through the cache (initial
+// list and later events), as kube-apiserver defaults everything it decodes from etcd.
+TEST_F(StoreFixture, ObjectsReadFromTheDatastoreAreDefaulted) {
+  auto deployments = registry_.find("apps", "v1", "deployments");
+  ASSERT_TRUE(deployments);
+  const Json old_style = {
+      {"apiVersion", "apps/v1"},
+      {"kind", "Deployment"},
+      {"metadata", {{"name", "web"}, {"namespace", "a"}}},
+      {"spec",
+       {{"selector", {{"matchLabels", {{"app", "web"}}}}},
+        {"template",
+         {{"metadata", {{"labels", {{"app", "web"}}}}},
+          {"spec", {{"containers", Json::array({{{"name", "c"}, {"image", "nginx"}}})}}}}}}}};
+  const std::string key = Storage::key(*deployments, "a", "web");
+  store_->put({key, old_style.dump()});
+
+  auto expect_defaulted = [](const Json& d) {
+    EXPECT_EQ(d["spec"]["replicas"], 1) << d.dump();
+    EXPECT_EQ(d["spec"]["strategy"]["type"], "RollingUpdate") << d.dump();
+    EXPECT_EQ(d["spec"]["template"]["spec"]["restartPolicy"], "Always") << d.dump();
+    EXPECT_EQ(d["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"], "Always") << d.dump();
+  };
+  Storage storage(*store_);
+  auto got = storage.get(*deployments, "a", "web");
+  ASSERT_TRUE(got);
+  expect_defaulted(*got);
+  storage.update(*deployments, "a", "web", [&](const Json& current) -> std::optional<Json> {
+    expect_defaulted(current);
+    return std::nullopt;
+  }, false);
+
+  WatchCache cache(*store_, deployments);
+  cache.start();
+  auto listed = cache.list({}, 0, "");
+  ASSERT_EQ(listed.items.size(), 1u);
+  expect_defaulted(listed.items[0]->object);
+  Json encoded = Json::parse(listed.items[0]->encoded);
+  expect_defaulted(encoded);
+
+  Json second = old_style;
+  second["metadata"]["name"] = "api";
+  auto put = store_->put({Storage::key(*deployments, "a", "api"), second.dump()});
+  ASSERT_TRUE(cache.wait_until_fresh(put.revision, std::chrono::seconds(20)));
+  auto api = cache.get("a", "api");
+  ASSERT_TRUE(api);
+  expect_defaulted(api->object);
+}

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "defaults.h"
 #include "status.h"
 
 namespace k3s::apiserver {
@@ -65,9 +66,10 @@ std::string Storage::key(const ResourceType& type, const std::string& ns, const 
   return type.namespaced ? type.storage_prefix + "/" + ns + "/" + name : type.storage_prefix + "/" + name;
 }
 
-Json Storage::decode(const std::string& value, int64_t mod_revision) {
+Json Storage::decode(const ResourceType& type, const std::string& value, int64_t mod_revision) {
   Json obj = Json::parse(value, nullptr, false);
   if (obj.is_discarded() || !obj.is_object()) throw internal_error("stored object is not valid JSON");
+  set_defaults(type, obj);
   set_rv(obj, mod_revision);
   return obj;
 }
@@ -104,7 +106,7 @@ std::optional<Json> Storage::get(const ResourceType& type, const std::string& ns
   try {
     auto res = store_.range({.key = key(type, ns, name)});
     if (res.kvs.empty()) return std::nullopt;
-    return decode(res.kvs.front().value, res.kvs.front().mod_revision);
+    return decode(type, res.kvs.front().value, res.kvs.front().mod_revision);
   } catch (const kine::StoreError& e) {
     throw store_failure(e);
   }
@@ -119,7 +121,7 @@ Storage::UpdateResult Storage::update(const ResourceType& type, const std::strin
       auto current = store_.range({.key = k});
       if (current.kvs.empty()) throw not_found(type.group, type.resource, name);
       const auto& kv = current.kvs.front();
-      Json existing = decode(kv.value, kv.mod_revision);
+      Json existing = decode(type, kv.value, kv.mod_revision);
       auto next = mutate(existing);
       if (!next) return {existing, false};
       drop_empty_metadata_collections(*next);
@@ -152,7 +154,7 @@ Json Storage::remove(const ResourceType& type, const std::string& ns, const std:
       auto current = store_.range({.key = k});
       if (current.kvs.empty()) throw not_found(type.group, type.resource, name);
       const auto& kv = current.kvs.front();
-      Json existing = decode(kv.value, kv.mod_revision);
+      Json existing = decode(type, kv.value, kv.mod_revision);
       if (precondition) precondition(existing);
       if (dry_run) return existing;
       kine::TxnRequest txn;

@@ -32,8 +32,10 @@ class Storage {
   static std::string key(const ResourceType& type, const std::string& ns, const std::string& name);
   // Prefix of every object of the type (in one namespace when `ns` is given), ending in '/'.
   static std::string prefix(const ResourceType& type, const std::string& ns = {});
-  // Decodes a stored value and sets metadata.resourceVersion; throws ApiError(500) when corrupt.
-  static Json decode(const std::string& value, int64_t mod_revision);
+  // Decodes a stored value, applies the type's defaults (as kube-apiserver does on every
+  // decode, so objects written before a default existed read like new ones) and sets
+  // metadata.resourceVersion; throws ApiError(500) when corrupt.
+  static Json decode(const ResourceType& type, const std::string& value, int64_t mod_revision);
 
   // Creates the object; 409 AlreadyExists when the key exists. Returns it with its resourceVersion.
   Json create(const ResourceType& type, Json object, bool dry_run);

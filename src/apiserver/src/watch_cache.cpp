@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "defaults.h"
 #include "status.h"
 
 namespace k3s::apiserver {
@@ -28,6 +29,13 @@ static std::string field_text(const Json& value) {
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
   if (value.is_number()) return value.dump();
   return "";
+}
+
+CachedPtr WatchCache::from_storage(const ResourceType& type, Json object, int64_t revision) {
+  // Defaulted like every object kube-apiserver decodes from etcd, so objects stored before a
+  // default existed (an older release's data dir) are served as they would be written today.
+  set_defaults(type, object);
+  return make_cached(type, std::move(object), revision);
 }
 
 CachedPtr WatchCache::make_cached(const ResourceType& type, Json object, int64_t revision) {
@@ -75,7 +83,7 @@ void WatchCache::load_locked() {
       spdlog::warn("watch cache {}: skipping undecodable object at {}", type_->resource, kv.key);
       continue;
     }
-    auto c = make_cached(*type_, std::move(obj), kv.mod_revision);
+    auto c = from_storage(*type_, std::move(obj), kv.mod_revision);
     objects_[cache_key(c->ns, c->object["metadata"].value("name", ""))] = c;
   }
   revision_ = res.revision;
@@ -151,7 +159,7 @@ void WatchCache::on_batch(kine::WatchBatch batch) {
     if (ev.type == kine::Event::Type::put) {
       Json obj = Json::parse(ev.kv.value, nullptr, false);
       if (obj.is_discarded() || !obj.is_object()) continue;
-      out.object = make_cached(*type_, std::move(obj), ev.kv.mod_revision);
+      out.object = from_storage(*type_, std::move(obj), ev.kv.mod_revision);
       out.type = previous ? WatchEvent::Type::modified : WatchEvent::Type::added;
       objects_[rest] = out.object;
     } else {

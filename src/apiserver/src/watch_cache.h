@@ -101,6 +101,8 @@ class WatchCache {
   std::size_t watcher_count() const;
 
   static CachedPtr make_cached(const ResourceType& type, Json object, int64_t revision);
+  // make_cached for a value read from the datastore: applies the type's defaults first.
+  static CachedPtr from_storage(const ResourceType& type, Json object, int64_t revision);
 
  private:
   void on_batch(kine::WatchBatch batch);
