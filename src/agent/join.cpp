@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "client/kubeconfig.h"
 #include "http/client.h"
 #include "pki/pki.h"
 #include "util/base64.h"
@@ -120,29 +121,6 @@ class ServerSession {
   std::unique_ptr<http::Client> client_;
 };
 
-std::string kubeconfig_text(const std::string& server, const JoinResult& r) {
-  return "apiVersion: v1\n"
-         "clusters:\n"
-         "- cluster:\n"
-         "    certificate-authority: " + r.server_ca + "\n"
-         "    server: " + server + "\n"
-         "  name: local\n"
-         "contexts:\n"
-         "- context:\n"
-         "    cluster: local\n"
-         "    namespace: default\n"
-         "    user: user\n"
-         "  name: Default\n"
-         "current-context: Default\n"
-         "kind: Config\n"
-         "preferences: {}\n"
-         "users:\n"
-         "- name: user\n"
-         "  user:\n"
-         "    client-certificate: " + r.client_cert + "\n"
-         "    client-key: " + r.client_key + "\n";
-}
-
 ServerSettings parse_settings(const std::string& body) {
   ServerSettings s;
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
@@ -204,7 +182,7 @@ JoinResult join_once(const JoinOptions& options, const JoinToken& token, const s
   pki::write_file_atomic(r.serving_key, serving_key, 0600);
   pki::write_file_atomic(r.client_cert, client_certs, 0644);
   pki::write_file_atomic(r.client_key, client_key, 0600);
-  pki::write_file_atomic(r.kubeconfig, kubeconfig_text(options.server_url, r), 0600);
+  pki::write_file_atomic(r.kubeconfig, client::kubeconfig_referencing_files(options.server_url, r.server_ca, r.client_cert, r.client_key), 0600);
   return r;
 }
 

@@ -95,14 +95,14 @@ int cmd_ps(cri::Client& client, const Args& args) {
   if (format != "table") throw UsageError("unsupported output format \"" + format + "\" (json, table)");
   bool no_trunc = parsed.has("no-trunc");
   if (parsed.has("quiet")) {
-    for (const auto& c : containers) std::cout << (no_trunc ? c.id() : truncate_id(c.id())) << "\n";
+    for (const auto& c : containers) std::cout << listed_id(c.id(), no_trunc) << "\n";
     return 0;
   }
   Table table({"CONTAINER", "IMAGE", "CREATED", "STATE", "NAME", "ATTEMPT", "POD ID", "POD"});
   for (const auto& c : containers) {
-    table.add({no_trunc ? c.id() : truncate_id(c.id()), image_column(c, no_trunc), human_age(c.created_at()),
+    table.add({listed_id(c.id(), no_trunc), image_column(c, no_trunc), human_age(c.created_at()),
                container_state_name(c.state()), c.metadata().name(), std::to_string(c.metadata().attempt()),
-               no_trunc ? c.pod_sandbox_id() : truncate_id(c.pod_sandbox_id()),
+               listed_id(c.pod_sandbox_id(), no_trunc),
                label(c.labels(), "io.kubernetes.pod.name")});
   }
   table.print(std::cout);
@@ -114,9 +114,7 @@ int cmd_inspect(cri::Client& client, const Args& args) {
   require_ids(parsed.positional(), "inspect");
   for (const auto& id : parsed.positional()) {
     auto status = client.container_status(id, !parsed.has("quiet"));
-    nlohmann::json out{{"status", to_json(status.status())}};
-    if (!status.info().empty()) out["info"] = info_json(status.info());
-    std::cout << out.dump(2) << "\n";
+    print_inspection(std::cout, status.status(), status.info());
   }
   return 0;
 }

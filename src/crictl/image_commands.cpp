@@ -52,8 +52,8 @@ int cmd_images(cri::Client& client, const Args& args) {
     std::string digest = i.repo_digests().empty() ? "<none>" : digest_of(i.repo_digests(0));
     auto add = [&](const std::string& repo, const std::string& tag) {
       std::vector<std::string> row{repo, tag};
-      if (digests) row.push_back(no_trunc ? digest : truncate_id(digest));
-      row.push_back(no_trunc ? i.id() : truncate_id(i.id()));
+      if (digests) row.push_back(listed_id(digest, no_trunc));
+      row.push_back(listed_id(i.id(), no_trunc));
       row.push_back(human_size(static_cast<double>(i.size())));
       table.add(std::move(row));
     };
@@ -82,9 +82,7 @@ int cmd_inspecti(cri::Client& client, const Args& args) {
       rc = 1;
       continue;
     }
-    nlohmann::json out{{"status", to_json(status.image())}};
-    if (!status.info().empty()) out["info"] = info_json(status.info());
-    std::cout << out.dump(2) << "\n";
+    print_inspection(std::cout, status.image(), status.info());
   }
   return rc;
 }

@@ -31,6 +31,8 @@ std::string truncate_id(const std::string& id) {
   return hex.substr(0, std::min(hex.size(), kTruncatedIdLength));
 }
 
+std::string listed_id(const std::string& id, bool no_trunc) { return no_trunc ? id : truncate_id(id); }
+
 std::string human_age(int64_t unix_nanos) {
   using namespace std::chrono;
   auto now = duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
@@ -94,6 +96,13 @@ nlohmann::json info_json(const google::protobuf::Map<std::string, std::string>& 
     out[key] = parsed.is_discarded() ? nlohmann::json(value) : parsed;
   }
   return out;
+}
+
+void print_inspection(std::ostream& out, const google::protobuf::Message& status,
+                      const google::protobuf::Map<std::string, std::string>& info) {
+  nlohmann::json inspection{{"status", to_json(status)}};
+  if (!info.empty()) inspection["info"] = info_json(info);
+  out << inspection.dump(2) << "\n";
 }
 
 }  // namespace k3s::crictl

@@ -27,6 +27,8 @@ class Table {
 };
 
 std::string truncate_id(const std::string& id);
+// An ID as the listing commands print it: truncated unless --no-trunc was given.
+std::string listed_id(const std::string& id, bool no_trunc);
 // "5 seconds ago", "About a minute ago", "2 hours ago" for a Unix time in nanoseconds.
 std::string human_age(int64_t unix_nanos);
 // Decimal units with three significant digits: "743kB", "1.2MB".
@@ -39,5 +41,9 @@ std::string sandbox_state_name(cri::v1::PodSandboxState state);   // "Ready", "N
 nlohmann::json to_json(const google::protobuf::Message& message);
 // The runtime's verbose "info" map: values that are JSON documents are embedded as such.
 nlohmann::json info_json(const google::protobuf::Map<std::string, std::string>& info);
+// What inspect, inspectp and inspecti print for one object: its status, and the runtime's
+// verbose info when it sent any.
+void print_inspection(std::ostream& out, const google::protobuf::Message& status,
+                      const google::protobuf::Map<std::string, std::string>& info);
 
 }  // namespace k3s::crictl

@@ -66,12 +66,12 @@ int cmd_pods(cri::Client& client, const Args& args) {
   if (format != "table") throw UsageError("unsupported output format \"" + format + "\"");
   bool no_trunc = parsed.has("no-trunc");
   if (parsed.has("quiet")) {
-    for (const auto& p : pods) std::cout << (no_trunc ? p.id() : truncate_id(p.id())) << "\n";
+    for (const auto& p : pods) std::cout << listed_id(p.id(), no_trunc) << "\n";
     return 0;
   }
   Table table({"POD ID", "CREATED", "STATE", "NAME", "NAMESPACE", "ATTEMPT", "RUNTIME"});
   for (const auto& p : pods) {
-    table.add({no_trunc ? p.id() : truncate_id(p.id()), human_age(p.created_at()), sandbox_state_name(p.state()),
+    table.add({listed_id(p.id(), no_trunc), human_age(p.created_at()), sandbox_state_name(p.state()),
                p.metadata().name(), p.metadata().namespace_(), std::to_string(p.metadata().attempt()),
                p.runtime_handler().empty() ? "(default)" : p.runtime_handler()});
   }
@@ -84,9 +84,7 @@ int cmd_inspectp(cri::Client& client, const Args& args) {
   require_ids(parsed.positional(), "inspectp");
   for (const auto& id : parsed.positional()) {
     auto status = client.pod_sandbox_status(id, !parsed.has("quiet"));
-    nlohmann::json out{{"status", to_json(status.status())}};
-    if (!status.info().empty()) out["info"] = info_json(status.info());
-    std::cout << out.dump(2) << "\n";
+    print_inspection(std::cout, status.status(), status.info());
   }
   return 0;
 }

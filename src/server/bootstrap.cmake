@@ -10,4 +10,4 @@ target_include_directories(k3s_server_bootstrap PUBLIC
   ${CMAKE_CURRENT_LIST_DIR}
   ${CMAKE_CURRENT_LIST_DIR}/include
   ${CMAKE_CURRENT_LIST_DIR}/../cli/include)
-target_link_libraries(k3s_server_bootstrap PUBLIC k3s_pki yaml-cpp OpenSSL::Crypto spdlog::spdlog PRIVATE k3s_util)
+target_link_libraries(k3s_server_bootstrap PUBLIC k3s_pki yaml-cpp OpenSSL::Crypto spdlog::spdlog PRIVATE k3s_client k3s_util)

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "bootstrap.h"
+#include "client/kubeconfig.h"
 
 namespace k3s::server {
 namespace {
@@ -41,31 +42,6 @@ pki::CertRequest kubelet_serving_request(const std::string& node_name, const std
     if (std::find(list.begin(), list.end(), name) == list.end()) list.push_back(name);
   }
   return request;
-}
-
-std::string kubeconfig_text(const NodeCertPaths& paths, const std::string& server) {
-  // File references (not embedded data) as k3s's agent kubeconfigs use, so rotated
-  // certificates are picked up without rewriting the kubeconfig.
-  return "apiVersion: v1\n"
-         "clusters:\n"
-         "- cluster:\n"
-         "    certificate-authority: " + paths.server_ca + "\n"
-         "    server: " + server + "\n"
-         "  name: local\n"
-         "contexts:\n"
-         "- context:\n"
-         "    cluster: local\n"
-         "    namespace: default\n"
-         "    user: user\n"
-         "  name: Default\n"
-         "current-context: Default\n"
-         "kind: Config\n"
-         "preferences: {}\n"
-         "users:\n"
-         "- name: user\n"
-         "  user:\n"
-         "    client-certificate: " + paths.client_cert + "\n"
-         "    client-key: " + paths.client_key + "\n";
 }
 
 }  // namespace
@@ -119,7 +95,7 @@ NodeCertPaths write_node_credentials(const ServerCerts& certs, const std::string
                    paths.serving_key);
   pki::write_file_atomic(paths.client_ca, pki::read_file(certs.client_ca.cert_file), 0644);
   pki::write_file_atomic(paths.server_ca, pki::read_file(certs.server_ca.cert_file), 0644);
-  pki::write_file_atomic(paths.kubeconfig, kubeconfig_text(paths, api_server_url), 0600);
+  pki::write_file_atomic(paths.kubeconfig, client::kubeconfig_referencing_files(api_server_url, paths.server_ca, paths.client_cert, paths.client_key), 0600);
   return paths;
 }
 

@@ -234,6 +234,30 @@ nlohmann::json Kubeconfig::to_json(bool raw) const {
   return doc;
 }
 
+std::string kubeconfig_referencing_files(const std::string& server, const std::string& ca_file,
+                                         const std::string& cert_file, const std::string& key_file) {
+  return "apiVersion: v1\n"
+         "clusters:\n"
+         "- cluster:\n"
+         "    certificate-authority: " + ca_file + "\n"
+         "    server: " + server + "\n"
+         "  name: local\n"
+         "contexts:\n"
+         "- context:\n"
+         "    cluster: local\n"
+         "    namespace: default\n"
+         "    user: user\n"
+         "  name: Default\n"
+         "current-context: Default\n"
+         "kind: Config\n"
+         "preferences: {}\n"
+         "users:\n"
+         "- name: user\n"
+         "  user:\n"
+         "    client-certificate: " + cert_file + "\n"
+         "    client-key: " + key_file + "\n";
+}
+
 // ---- loading rules ----------------------------------------------------------------------
 
 LoadingRules LoadingRules::from_environment(const std::string& fallback_path) {

@@ -175,6 +175,12 @@ RestConfig in_cluster_config(const std::string& sa_dir = "/var/run/secrets/kuber
 RestConfig config_from_certificates(const std::string& server, const std::string& ca_file,
                                     const std::string& cert_file, const std::string& key_file);
 
+// The kubeconfig a node's components use: one server, the CA and the client certificate and key
+// named by path, not embedded, as k3s's agent kubeconfigs do, so certificates rotated on disk
+// are picked up without rewriting the file.
+std::string kubeconfig_referencing_files(const std::string& server, const std::string& ca_file,
+                                         const std::string& cert_file, const std::string& key_file);
+
 // Base64 (standard alphabet, padding optional, whitespace ignored); throws
 // std::invalid_argument("illegal base64 data at input byte N") like Go.
 std::string base64_decode(const std::string& text);
