@@ -43,6 +43,16 @@ void QueueController::start_extra_worker() {
   }).detach();
 }
 
+client::EventHandlers QueueController::enqueue_handlers(Deletes deletes) {
+  client::EventHandlers handlers{
+      .on_add = [this](const ObjectPtr& object) { enqueue(*object); },
+      .on_update = [this](const ObjectPtr&, const ObjectPtr& object) { enqueue(*object); },
+      .on_delete = nullptr,
+  };
+  if (deletes == Deletes::enqueue) handlers.on_delete = [this](const client::DeletedObject& d) { enqueue(d.key); };
+  return handlers;
+}
+
 void QueueController::run(std::stop_token stop) {
   before_workers();
   extra_->limit = std::max(1, options().concurrent_syncs) - 1;

@@ -50,6 +50,11 @@ class QueueController : public Controller {
   void enqueue(const Json& object) { queue_.add(client::object_key(object)); }
   void enqueue_after(const std::string& key, std::chrono::milliseconds delay) { queue_.add_after(key, delay); }
 
+  enum class Deletes { enqueue, ignore };
+  // The handlers for a controller's own resource: every added or updated object is enqueued,
+  // and with Deletes::enqueue the key of a deleted one too (to clean up after it).
+  client::EventHandlers enqueue_handlers(Deletes deletes);
+
  protected:
   virtual void sync(const std::string& key) = 0;
   // Extra work run() does before the workers start (e.g. an initial full pass), and

@@ -36,11 +36,7 @@ DaemonSetController::DaemonSetController(ControllerContext& context)
   pods_ = informers().informer_for(client::resources::kPods);
   nodes_ = informers().informer_for(client::resources::kNodes);
   revisions_ = informers().informer_for(client::resources::kControllerRevisions);
-  daemon_sets_->add_event_handler({
-      .on_add = [this](const ObjectPtr& ds) { enqueue(*ds); },
-      .on_update = [this](const ObjectPtr&, const ObjectPtr& ds) { enqueue(*ds); },
-      .on_delete = [this](const client::DeletedObject& d) { enqueue(d.key); },
-  });
+  daemon_sets_->add_event_handler(enqueue_handlers(Deletes::enqueue));
   pods_->add_event_handler({
       .on_add =
           [this](const ObjectPtr& pod) {

@@ -18,11 +18,7 @@ DeploymentController::DeploymentController(ControllerContext& context) : QueueCo
   deployments_ = informers().informer_for(kDeployments);
   replica_sets_ = informers().informer_for(kReplicaSets);
   pods_ = informers().informer_for(client::resources::kPods);
-  deployments_->add_event_handler({
-      .on_add = [this](const ObjectPtr& d) { enqueue(*d); },
-      .on_update = [this](const ObjectPtr&, const ObjectPtr& d) { enqueue(*d); },
-      .on_delete = [this](const client::DeletedObject& d) { enqueue(d.key); },
-  });
+  deployments_->add_event_handler(enqueue_handlers(Deletes::enqueue));
   replica_sets_->add_event_handler({
       .on_add =
           [this](const ObjectPtr& rs) {

@@ -25,11 +25,7 @@ ReplicaSetController::ReplicaSetController(ControllerContext& context, const std
     : QueueController(context, name), kind_(kind), pod_control_(context.client, events()) {
   sets_ = informers().informer_for(kind_.resource);
   pods_ = informers().informer_for(client::resources::kPods);
-  sets_->add_event_handler({
-      .on_add = [this](const ObjectPtr& set) { enqueue(*set); },
-      .on_update = [this](const ObjectPtr&, const ObjectPtr& set) { enqueue(*set); },
-      .on_delete = [this](const client::DeletedObject& d) { enqueue(d.key); },
-  });
+  sets_->add_event_handler(enqueue_handlers(Deletes::enqueue));
   pods_->add_event_handler({
       .on_add = [this](const ObjectPtr& pod) { on_pod_added(pod); },
       .on_update = [this](const ObjectPtr& o, const ObjectPtr& n) { on_pod_updated(o, n); },

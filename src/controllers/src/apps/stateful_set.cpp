@@ -53,11 +53,7 @@ StatefulSetController::StatefulSetController(ControllerContext& context) : Queue
             for (const auto& set : in_namespace(*sets_, object::namespace_of(*d.object))) enqueue(*set);
           },
   });
-  sets_->add_event_handler({
-      .on_add = [this](const ObjectPtr& s) { enqueue(*s); },
-      .on_update = [this](const ObjectPtr&, const ObjectPtr& s) { enqueue(*s); },
-      .on_delete = [this](const client::DeletedObject& d) { enqueue(d.key); },
-  });
+  sets_->add_event_handler(enqueue_handlers(Deletes::enqueue));
   auto on_pod = [this](const Json& pod) {
     if (auto key = owner_key(pod); !key.empty()) enqueue(key);
   };

@@ -58,11 +58,7 @@ class CronJobController : public QueueController {
         cronjobs_(informers().informer_for(kCronJobs)),
         jobs_(informers().informer_for(kJobs)) {
     jobs_->add_index(kOwnerIndex, client::index_by_owner_uid());
-    cronjobs_->add_event_handler({
-        .on_add = [this](const ObjectPtr& c) { enqueue(*c); },
-        .on_update = [this](const ObjectPtr&, const ObjectPtr& c) { enqueue(*c); },
-        .on_delete = nullptr,
-    });
+    cronjobs_->add_event_handler(enqueue_handlers(Deletes::ignore));
     auto job_changed = [this](const Json& job) {
       const std::string key = controller_key(job, "CronJob");
       if (!key.empty()) enqueue(key);

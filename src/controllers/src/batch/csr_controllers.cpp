@@ -33,11 +33,7 @@ class CsrApprovingController : public QueueController {
  public:
   explicit CsrApprovingController(ControllerContext& context)
       : QueueController(context, "csrapproving"), csrs_(informers().informer_for(kCSRs)) {
-    csrs_->add_event_handler({
-        .on_add = [this](const ObjectPtr& c) { enqueue(*c); },
-        .on_update = [this](const ObjectPtr&, const ObjectPtr& c) { enqueue(*c); },
-        .on_delete = nullptr,
-    });
+    csrs_->add_event_handler(enqueue_handlers(Deletes::ignore));
   }
 
  protected:
@@ -95,11 +91,7 @@ class CsrSigningController : public QueueController {
  public:
   explicit CsrSigningController(ControllerContext& context)
       : QueueController(context, "csrsigning"), csrs_(informers().informer_for(kCSRs)) {
-    csrs_->add_event_handler({
-        .on_add = [this](const ObjectPtr& c) { enqueue(*c); },
-        .on_update = [this](const ObjectPtr&, const ObjectPtr& c) { enqueue(*c); },
-        .on_delete = nullptr,
-    });
+    csrs_->add_event_handler(enqueue_handlers(Deletes::ignore));
   }
 
  protected:

@@ -42,11 +42,7 @@ class DisruptionController : public QueueController {
       : QueueController(context, "disruption"),
         budgets_(informers().informer_for(kPodDisruptionBudgets)),
         pods_(informers().informer_for(kPods)) {
-    budgets_->add_event_handler({
-        .on_add = [this](const ObjectPtr& b) { enqueue(*b); },
-        .on_update = [this](const ObjectPtr&, const ObjectPtr& b) { enqueue(*b); },
-        .on_delete = nullptr,
-    });
+    budgets_->add_event_handler(enqueue_handlers(Deletes::ignore));
     pods_->add_event_handler({
         .on_add = [this](const ObjectPtr& p) { enqueue_budgets_of(*p); },
         .on_update = [this](const ObjectPtr& old_pod, const ObjectPtr& p) {

@@ -21,11 +21,7 @@ class EndpointsController : public ServicePodController {
   explicit EndpointsController(ControllerContext& context) : ServicePodController(context, "endpoints") {
     endpoints_ = informers().informer_for(client::resources::kEndpoints);
     // Somebody else's change to an Endpoints object we manage is undone.
-    endpoints_->add_event_handler({
-        .on_add = [this](const ObjectPtr& e) { enqueue(*e); },
-        .on_update = [this](const ObjectPtr&, const ObjectPtr& e) { enqueue(*e); },
-        .on_delete = [this](const client::DeletedObject& d) { enqueue(d.key); },
-    });
+    endpoints_->add_event_handler(enqueue_handlers(Deletes::enqueue));
   }
 
  protected:

@@ -24,11 +24,7 @@ ServicePodController::ServicePodController(ControllerContext& context, std::stri
   services_->add_index(client::kNamespaceIndex, client::index_by_namespace());
   pods_ = informers().informer_for(client::resources::kPods);
   pods_->add_index(client::kNamespaceIndex, client::index_by_namespace());
-  services_->add_event_handler({
-      .on_add = [this](const ObjectPtr& s) { enqueue(*s); },
-      .on_update = [this](const ObjectPtr&, const ObjectPtr& s) { enqueue(*s); },
-      .on_delete = [this](const client::DeletedObject& d) { enqueue(d.key); },
-  });
+  services_->add_event_handler(enqueue_handlers(Deletes::enqueue));
   pods_->add_event_handler({
       .on_add = [this](const ObjectPtr& p) { pod_changed(nullptr, p.get()); },
       .on_update = [this](const ObjectPtr& old_pod, const ObjectPtr& p) {
