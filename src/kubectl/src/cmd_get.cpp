@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "http/client.h"
+#include "http/message.h"
 #include "jsonpath.h"
 #include "output.h"
 
@@ -13,20 +14,6 @@ namespace {
 
 const char* kTableAccept =
     "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
-
-std::string url_escape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 void add_get_flags(Flags& flags) {
   add_print_flags(flags);
@@ -71,8 +58,8 @@ Json raw_json(Session& session, const std::string& path, const std::string& acce
 std::string query_of(Session& session, bool sort_or_labels) {
   const Flags& f = session.flags();
   std::vector<std::string> params;
-  if (f.given("selector")) params.push_back("labelSelector=" + url_escape(f.str("selector")));
-  if (f.given("field-selector")) params.push_back("fieldSelector=" + url_escape(f.str("field-selector")));
+  if (f.given("selector")) params.push_back("labelSelector=" + http::percent_encode(f.str("selector")));
+  if (f.given("field-selector")) params.push_back("fieldSelector=" + http::percent_encode(f.str("field-selector")));
   if (sort_or_labels) params.push_back("includeObject=Object");
   std::string q;
   for (const auto& p : params) q += (q.empty() ? "?" : "&") + p;
@@ -237,8 +224,8 @@ int run_get(Session& session) {
     lo.field_selector = f.str("field-selector");
     std::string path = client::resource_path(r.info.gvr, target_ns) + "?watch=true";
     if (!r.resource_version.empty()) path += "&resourceVersion=" + r.resource_version;
-    if (!lo.label_selector.empty()) path += "&labelSelector=" + url_escape(lo.label_selector);
-    if (!lo.field_selector.empty()) path += "&fieldSelector=" + url_escape(lo.field_selector);
+    if (!lo.label_selector.empty()) path += "&labelSelector=" + http::percent_encode(lo.label_selector);
+    if (!lo.field_selector.empty()) path += "&fieldSelector=" + http::percent_encode(lo.field_selector);
     http::Headers headers;
     headers.set("Accept", table ? kTableAccept : "application/json");
     auto stream = session.api().raw_stream("GET", path, headers);

@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "http/client.h"
+#include "http/message.h"
 #include "jsonpath.h"
 #include "object/meta.h"
 #include "output.h"
@@ -13,20 +14,6 @@
 
 namespace k3s::kubectl {
 namespace {
-
-std::string url_escape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 // ---- logs --------------------------------------------------------------------------------
 
@@ -50,7 +37,7 @@ void add_logs_flags(Flags& flags) {
 void stream_log(Session& session, const std::string& ns, const std::string& pod, const std::string& container,
                 const std::string& prefix) {
   const Flags& f = session.flags();
-  std::string q = "?container=" + url_escape(container);
+  std::string q = "?container=" + http::percent_encode(container);
   if (f.boolean("follow")) q += "&follow=true";
   if (f.boolean("previous")) q += "&previous=true";
   if (f.boolean("timestamps")) q += "&timestamps=true";
@@ -58,7 +45,7 @@ void stream_log(Session& session, const std::string& ns, const std::string& pod,
   if (auto since = parse_duration(f.str("since")); since.count() > 0) {
     q += "&sinceSeconds=" + std::to_string(std::max<long long>(1, (since.count() + 999) / 1000));
   }
-  if (!f.str("since-time").empty()) q += "&sinceTime=" + url_escape(f.str("since-time"));
+  if (!f.str("since-time").empty()) q += "&sinceTime=" + http::percent_encode(f.str("since-time"));
   if (f.integer("limit-bytes") > 0) q += "&limitBytes=" + std::to_string(f.integer("limit-bytes"));
   std::string path = client::resource_path(client::resources::kPods, ns, pod, "log") + q;
   auto stream = session.api().raw_stream("GET", path);
