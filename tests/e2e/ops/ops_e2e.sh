@@ -5,36 +5,16 @@
 set -uo pipefail
 K3S=${1:?k3s binary}
 KUBECTL=${2:?kubectl binary}
-WORK=$(mktemp -d /tmp/k3s-e2e-ops.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-DATA=$WORK/data
-KC=$WORK/kubeconfig
-SERVER_PID=""
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../lib/checks.sh"
+source "$HERE/../lib/server.sh"
+server_workdir ops
 AGENT_PID=""
-SERVER_ARGS=()
-failures=0
-cleanup() {
-  [ -n "$AGENT_PID" ] && { kill -KILL "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null; }
-  [ -n "$SERVER_PID" ] && { kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
-  [ "$failures" -ne 0 ] && { echo "--- server log (tail)"; tail -30 "$WORK/log"; }
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+SERVER_ARGS=()  # kept for every later restart (the token changes half-way)
+cleanup_extra() { [ -n "$AGENT_PID" ] && { kill -KILL "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null; }; }
 k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
-start_server() {
-  "$K3S" server --disable-agent --data-dir "$DATA" --https-listen-port "$PORT" \
-    --bind-address 127.0.0.1 --write-kubeconfig "$KC" "${SERVER_ARGS[@]}" >>"$WORK/log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 300); do
-    [ -s "$KC" ] && k get --raw /readyz >/dev/null 2>&1 && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || { fail "server exited early"; exit 1; }
-    sleep 0.1
-  done
-  fail "server did not become ready"; exit 1
-}
-stop_server() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=""; }
+readyz() { k get --raw /readyz; }
+READY_PROBE=readyz
 
 # check-config: a pass/fail list ending in STATUS, exit status matching it.
 "$K3S" check-config >"$WORK/check" 2>&1
@@ -50,7 +30,7 @@ grep -q -- '- cgroup hierarchy: ' "$WORK/check" && pass "check-config checks cgr
 grep -q -- '- runc: ' "$WORK/check" && pass "check-config checks runc" || fail "no runc line"
 "$K3S" check-config --bogus >/dev/null 2>&1 && fail "unknown flag accepted" || pass "check-config rejects unknown flags"
 
-start_server
+start_server "${SERVER_ARGS[@]}"
 
 # token: create (K10 form with the CA hash), list, the Secret exists, delete.
 hash=$(sha256sum "$DATA/server/tls/server-ca.crt" | cut -d' ' -f1)
@@ -105,7 +85,7 @@ stop_server
 "$K3S" certificate rotate --data-dir "$DATA" --service admin >"$WORK/rotate" 2>&1 || { fail "rotate"; cat "$WORK/rotate"; }
 [ ! -e "$DATA/server/tls/client-admin.crt" ] && pass "rotate removes the admin certificate" || fail "admin cert still there"
 ls -d "$DATA"/server/tls-*/ >/dev/null 2>&1 && pass "rotate keeps a backup" || fail "no backup dir"
-start_server
+start_server "${SERVER_ARGS[@]}"
 after=$(openssl x509 -noout -serial -in "$DATA/server/tls/client-admin.crt" 2>/dev/null)
 [ -n "$after" ] && [ "$after" != "$before" ] && pass "restart issued a new admin certificate" || fail "admin cert not reissued"
 [ "$(sha256sum "$DATA/server/tls/server-ca.crt")" = "$ca_before" ] && pass "the CA is kept" || fail "CA changed"
@@ -174,7 +154,7 @@ else
     pass "a server started with the old token stops (exit $rc)" || { fail "old token start: exit $rc"; tail -5 "$WORK/old.log"; }
 fi
 SERVER_ARGS=(--token "$NEW_PW")
-start_server
+start_server "${SERVER_ARGS[@]}"
 pass "the server restarts with the new token"
 [ "$(supervisor_auth server "$NEW_PW")" = 200 ] && [ "$(supervisor_auth node "$NEW_PW")" = 200 ] &&
   pass "the supervisor accepts the new token" || fail "new token refused at the supervisor"
@@ -234,7 +214,7 @@ grep -q 'certificates saved to datastore' "$WORK/out" && grep -q '^Restart k3s' 
 diff -r "$WORK/tls.before" "$DATA/server/tls" >/dev/null && pass "the running server's files are untouched until restart" ||
   fail "rotate-ca changed files on disk"
 stop_server
-start_server
+start_server "${SERVER_ARGS[@]}"
 cmp -s "$WORK/newca/tls/server-ca.crt" "$DATA/server/tls/server-ca.crt" &&
   cmp -s "$WORK/newca/tls/client-ca.crt" "$DATA/server/tls/client-ca.crt" &&
   pass "after the restart the server uses the new CAs" || fail "server CA files not replaced"

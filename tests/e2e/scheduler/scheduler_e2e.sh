@@ -5,40 +5,12 @@
 set -uo pipefail
 K3S=${1:?k3s binary}
 KUBECTL=${2:?kubectl binary}
-WORK=$(mktemp -d /tmp/k3s-e2e-scheduler.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-KC=$WORK/kubeconfig
-SERVER_PID=""
-failures=0
-cleanup() {
-  [ -n "$SERVER_PID" ] && { kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
-  [ "$failures" -ne 0 ] && { echo "--- server log (tail)"; tail -30 "$WORK/log"; }
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../lib/checks.sh"
+source "$HERE/../lib/server.sh"
+server_workdir scheduler
 k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
-# wait_for <description> <wanted> <command...>: polls up to 30 s
-wait_for() {
-  local what=$1 want=$2; shift 2
-  local got=""
-  for _ in $(seq 1 150); do
-    got=$("$@" 2>&1)
-    [ "$got" = "$want" ] && { pass "$what"; return 0; }
-    sleep 0.2
-  done
-  fail "$what: wanted '$want', got '$got'"
-}
-
-"$K3S" server --disable-agent --data-dir "$WORK/data" --https-listen-port "$PORT" \
-  --bind-address 127.0.0.1 --write-kubeconfig "$KC" >"$WORK/log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 200); do
-  [ -s "$KC" ] && k get ns >/dev/null 2>&1 && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { fail "server exited early"; exit 1; }
-  sleep 0.1
-done
+start_server
 
 k apply -f - >/dev/null <<'YAML'
 apiVersion: v1
@@ -70,11 +42,11 @@ spec:
   containers: [{name: c, image: busybox}]
 YAML
 
-wait_for "pod bound to the node" worker-1 k get pod fits -o jsonpath='{.spec.nodeName}'
-wait_for "unschedulable pod condition" \
-  "False/Unschedulable/0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod." \
+wait_for "pod bound to the node" 30 worker-1 k get pod fits -o jsonpath='{.spec.nodeName}'
+wait_for "unschedulable pod condition" 30 \
+  'False/Unschedulable/0/1 nodes are available: 1 Insufficient cpu\. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod\.' \
   k get pod too-big -o jsonpath='{.status.conditions[?(@.type=="PodScheduled")].status}/{.status.conditions[?(@.type=="PodScheduled")].reason}/{.status.conditions[?(@.type=="PodScheduled")].message}'
-wait_for "Scheduled event" "Successfully assigned default/fits to worker-1" \
+wait_for "Scheduled event" 30 "Successfully assigned default/fits to worker-1" \
   k get events --field-selector involvedObject.name=fits,reason=Scheduled -o jsonpath='{.items[0].message}'
 # Captured first: with pipefail, `kubectl | grep -q` fails whenever grep exits before kubectl
 # has written everything (SIGPIPE), which made this check flaky.
@@ -82,7 +54,7 @@ events=$(k get events 2>&1)
 [[ "$(head -1 <<<"$events")" =~ ^LAST\ SEEN\ +TYPE\ +REASON\ +OBJECT\ +MESSAGE ]] && pass "events table" || fail "events table: $events"
 grep -qE 'Normal +Scheduled +pod/fits +Successfully assigned default/fits to worker-1' <<<"$events" && pass "Scheduled event row" \
   || fail "events rows: $events"
-wait_for "scheduler holds its lease" 1 bash -c "'$KUBECTL' --kubeconfig '$KC' -n kube-system get lease kube-scheduler -o name | wc -l"
+wait_for "scheduler holds its lease" 30 1 bash -c "'$KUBECTL' --kubeconfig '$KC' -n kube-system get lease kube-scheduler -o name | wc -l"
 [ -z "$(k get pod other-scheduler -o jsonpath='{.spec.nodeName}')" ] && pass "other schedulerName left alone" || fail "pod of another scheduler was bound"
 
 # A node with room appears: the waiting pod is retried on the node event, not by polling.
@@ -92,7 +64,7 @@ kind: Node
 metadata: {name: big-1, labels: {kubernetes.io/hostname: big-1}}
 YAML
 k patch node big-1 --subresource=status --type=merge -p "{\"status\":{\"capacity\":{\"cpu\":\"128\",\"memory\":\"64Gi\",\"pods\":\"110\"},\"allocatable\":{\"cpu\":\"128\",\"memory\":\"64Gi\",\"pods\":\"110\"},\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\",\"message\":\"ready\",\"lastHeartbeatTime\":\"$now\",\"lastTransitionTime\":\"$now\"}]}}" >/dev/null
-wait_for "waiting pod placed once a node fits" big-1 k get pod too-big -o jsonpath='{.spec.nodeName}'
+wait_for "waiting pod placed once a node fits" 30 big-1 k get pod too-big -o jsonpath='{.spec.nodeName}'
 
 [ "$failures" -eq 0 ] && echo "scheduler e2e: all passed" || echo "scheduler e2e: $failures failed"
 exit "$failures"
