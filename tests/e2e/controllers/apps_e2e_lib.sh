@@ -6,28 +6,16 @@
 set -uo pipefail
 KUBELET_PID=""
 NODES=()
-failures=0
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/server.sh"
 server_workdir "$NAME"
 cleanup_extra() { stop_kubelet; }
 k_ready() { k get ns; }
 READY_PROBE=k_ready
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
 k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
 
-# wait_for <description> <wanted> <command...>: polls up to 120 s (a shared, noisy machine)
-wait_for() {
-  local what=$1 want=$2; shift 2
-  local got=""
-  for _ in $(seq 1 240); do
-    got=$("$@" 2>&1)
-    [ "$got" = "$want" ] && { pass "$what"; return 0; }
-    sleep 0.5
-  done
-  fail "$what: wanted '$want', got '$got'"
-  return 1
-}
+# wait_for <description> <wanted> <command...>: the exact output within 120 s (a shared, noisy machine)
+wait_for() { wait_equal "$1" 120 "${@:2}"; }
 
 # add_node <name> [extra JSON for metadata, e.g. "labels":{...}] [extra JSON for spec]
 add_node() {

@@ -5,28 +5,15 @@ set -uo pipefail
 K3S=${1:?k3s binary}
 KUBECTL=${2:?kubectl binary}
 BACKGROUND_PIDS=()
-failures=0
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/server.sh"
 server_workdir "${TEST_NAME:-core}"
 cleanup_extra() { for pid in "${BACKGROUND_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done; }
 k_ready() { k get ns; }
 READY_PROBE=k_ready
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
 k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
-# wait_for <description> <wanted> <command...>: polls up to WAIT_SECONDS (default 60)
-wait_for() {
-  local what=$1 want=$2; shift 2
-  local got="" deadline=$((SECONDS + ${WAIT_SECONDS:-60}))
-  while :; do
-    got=$("$@" 2>&1)
-    [ "$got" = "$want" ] && { pass "$what"; return 0; }
-    [ $SECONDS -ge $deadline ] && break
-    sleep 0.5
-  done
-  fail "$what: wanted '$want', got '$got'"
-  return 1
-}
+# wait_for <description> <wanted> <command...>: the exact output within WAIT_SECONDS (default 60)
+wait_for() { wait_equal "$1" "${WAIT_SECONDS:-60}" "${@:2}"; }
 # expect <description> <wanted> <command...>: checks once
 expect() {
   local what=$1 want=$2; shift 2

@@ -3,24 +3,12 @@
 # polling checks. The test plays kubelet (pod status through --subresource=status).
 # Usage: source this file after setting K3S and KUBECTL; then `start_named_server <name>`.
 set -uo pipefail
-failures=0
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/server.sh"
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
 k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
 
-# wait_for <description> <wanted> <command...>: polls up to 90 s for the exact output.
-wait_for() {
-  local what=$1 want=$2; shift 2
-  local got=""
-  for _ in $(seq 1 450); do
-    got=$("$@" 2>&1)
-    [ "$got" = "$want" ] && { pass "$what"; return 0; }
-    sleep 0.2
-  done
-  fail "$what: wanted '$want', got '$got'"
-  return 1
-}
+# wait_for <description> <wanted> <command...>: the exact output within 90 s.
+wait_for() { wait_equal "$1" 90 "${@:2}"; }
 
 # wait_match <description> <extended regex> <command...>: polls up to 90 s.
 wait_match() {

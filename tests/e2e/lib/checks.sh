@@ -16,3 +16,17 @@ wait_for() {
   fail "$what: wanted /$want/, got '$got'"
   return 1
 }
+# wait_equal <description> <seconds> <wanted text> <command...>: as wait_for, for the exact
+# output (no regex: the text may hold dots, brackets and the like).
+wait_equal() {
+  local what=$1 secs=$2 want=$3; shift 3
+  local got="" deadline=$((SECONDS + secs))
+  while :; do
+    got=$("$@" 2>&1)
+    [ "$got" = "$want" ] && { pass "$what"; return 0; }
+    [ $SECONDS -ge $deadline ] && break
+    sleep 0.5
+  done
+  fail "$what: wanted '$want', got '$got'"
+  return 1
+}

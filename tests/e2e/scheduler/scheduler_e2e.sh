@@ -42,11 +42,11 @@ spec:
   containers: [{name: c, image: busybox}]
 YAML
 
-wait_for "pod bound to the node" 30 worker-1 k get pod fits -o jsonpath='{.spec.nodeName}'
-wait_for "unschedulable pod condition" 30 \
-  'False/Unschedulable/0/1 nodes are available: 1 Insufficient cpu\. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod\.' \
+wait_equal "pod bound to the node" 30 worker-1 k get pod fits -o jsonpath='{.spec.nodeName}'
+wait_equal "unschedulable pod condition" 30 \
+  'False/Unschedulable/0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.' \
   k get pod too-big -o jsonpath='{.status.conditions[?(@.type=="PodScheduled")].status}/{.status.conditions[?(@.type=="PodScheduled")].reason}/{.status.conditions[?(@.type=="PodScheduled")].message}'
-wait_for "Scheduled event" 30 "Successfully assigned default/fits to worker-1" \
+wait_equal "Scheduled event" 30 "Successfully assigned default/fits to worker-1" \
   k get events --field-selector involvedObject.name=fits,reason=Scheduled -o jsonpath='{.items[0].message}'
 # Captured first: with pipefail, `kubectl | grep -q` fails whenever grep exits before kubectl
 # has written everything (SIGPIPE), which made this check flaky.
@@ -54,7 +54,7 @@ events=$(k get events 2>&1)
 [[ "$(head -1 <<<"$events")" =~ ^LAST\ SEEN\ +TYPE\ +REASON\ +OBJECT\ +MESSAGE ]] && pass "events table" || fail "events table: $events"
 grep -qE 'Normal +Scheduled +pod/fits +Successfully assigned default/fits to worker-1' <<<"$events" && pass "Scheduled event row" \
   || fail "events rows: $events"
-wait_for "scheduler holds its lease" 30 1 bash -c "'$KUBECTL' --kubeconfig '$KC' -n kube-system get lease kube-scheduler -o name | wc -l"
+wait_equal "scheduler holds its lease" 30 1 bash -c "'$KUBECTL' --kubeconfig '$KC' -n kube-system get lease kube-scheduler -o name | wc -l"
 [ -z "$(k get pod other-scheduler -o jsonpath='{.spec.nodeName}')" ] && pass "other schedulerName left alone" || fail "pod of another scheduler was bound"
 
 # A node with room appears: the waiting pod is retried on the node event, not by polling.
@@ -64,7 +64,7 @@ kind: Node
 metadata: {name: big-1, labels: {kubernetes.io/hostname: big-1}}
 YAML
 k patch node big-1 --subresource=status --type=merge -p "{\"status\":{\"capacity\":{\"cpu\":\"128\",\"memory\":\"64Gi\",\"pods\":\"110\"},\"allocatable\":{\"cpu\":\"128\",\"memory\":\"64Gi\",\"pods\":\"110\"},\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\",\"message\":\"ready\",\"lastHeartbeatTime\":\"$now\",\"lastTransitionTime\":\"$now\"}]}}" >/dev/null
-wait_for "waiting pod placed once a node fits" 30 big-1 k get pod too-big -o jsonpath='{.spec.nodeName}'
+wait_equal "waiting pod placed once a node fits" 30 big-1 k get pod too-big -o jsonpath='{.spec.nodeName}'
 
 [ "$failures" -eq 0 ] && echo "scheduler e2e: all passed" || echo "scheduler e2e: $failures failed"
 exit "$failures"
