@@ -1,11 +1,10 @@
 #include "codec.h"
 #include "schema/schema.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <set>
 
+#include "object/yaml.h"
 #include "protobuf_codec.h"
 #include "status.h"
 
@@ -66,96 +65,6 @@ Json parse_json_strict(const std::string& body, std::vector<std::string>& duplic
   }
 }
 
-Json yaml_scalar(const YAML::Node& node) {
-  const std::string& text = node.Scalar();
-  if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str") return text;  // quoted
-  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") return nullptr;
-  if (text == "true" || text == "True" || text == "TRUE") return true;
-  if (text == "false" || text == "False" || text == "FALSE") return false;
-  // Integers and floats as YAML 1.1/1.2 would type them.
-  bool numeric = !text.empty();
-  std::size_t i = (text[0] == '-' || text[0] == '+') ? 1 : 0;
-  bool digits = false, dot = false, exp = false;
-  for (; i < text.size() && numeric; ++i) {
-    char c = text[i];
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      digits = true;
-    } else if (c == '.' && !dot && !exp) {
-      dot = true;
-    } else if ((c == 'e' || c == 'E') && digits && !exp) {
-      exp = true;
-      if (i + 1 < text.size() && (text[i + 1] == '+' || text[i + 1] == '-')) ++i;
-    } else {
-      numeric = false;
-    }
-  }
-  if (numeric && digits) {
-    try {
-      if (!dot && !exp) return std::stoll(text);
-      return std::stod(text);
-    } catch (...) {
-    }
-  }
-  return text;
-}
-
-// Aliases let a few bytes name a huge tree ("billion laughs"), and an alias may even name its
-// own ancestor. Expansion is cut off, as go-yaml does ("excessive aliasing"), once the decoded
-// nodes outnumber what the body could spell without aliases by a margin.
-struct YamlBudget {
-  std::size_t nodes_left;
-  int depth = 0;
-};
-
-// `path` holds the keys leading to `node`; joined only to name a duplicate.
-Json yaml_to_json(const YAML::Node& node, std::vector<std::string>& path, std::vector<std::string>& duplicates,
-                  YamlBudget& budget) {
-  if (budget.nodes_left == 0) throw bad_request("error converting YAML to JSON: yaml: document contains excessive aliasing");
-  --budget.nodes_left;
-  if (node.Type() == YAML::NodeType::Sequence || node.Type() == YAML::NodeType::Map) {
-    if (budget.depth >= kMaxDepth) throw bad_request("error converting YAML to JSON: exceeded max depth");
-    ++budget.depth;
-  }
-  struct Leave {
-    YamlBudget& b;
-    bool nested;
-    ~Leave() {
-      if (nested) --b.depth;
-    }
-  } leave{budget, node.Type() == YAML::NodeType::Sequence || node.Type() == YAML::NodeType::Map};
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return nullptr;
-    case YAML::NodeType::Scalar:
-      return yaml_scalar(node);
-    case YAML::NodeType::Sequence: {
-      Json arr = Json::array();
-      for (const auto& item : node) arr.push_back(yaml_to_json(item, path, duplicates, budget));
-      return arr;
-    }
-    case YAML::NodeType::Map: {
-      Json obj = Json::object();
-      for (const auto& kv : node) {
-        // A sequence or map as key (YAML "? [a]") has no JSON form; yaml-cpp hands back an
-        // unusable Scalar() for it (the fuzzer saw non-UTF-8 bytes).
-        if (!kv.first.IsScalar()) throw bad_request("error converting YAML to JSON: yaml: invalid map key");
-        std::string key = kv.first.Scalar();
-        path.push_back(key);
-        if (obj.contains(key)) {
-          std::string joined;
-          for (const auto& k : path) joined += (joined.empty() ? "" : ".") + k;
-          duplicates.push_back(joined);
-        }
-        obj[key] = yaml_to_json(kv.second, path, duplicates, budget);
-        path.pop_back();
-      }
-      return obj;
-    }
-  }
-  return nullptr;
-}
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), ::tolower);
   return s;
@@ -169,27 +78,12 @@ Json decode_body(const std::string& body, const std::string& content_type, std::
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) throw bad_request("the request body is empty");
   if (media == protobuf::kMediaType) return protobuf::decode_envelope(body);
   if (media == "application/yaml" || media == "application/apply-patch+yaml" || media == "text/yaml") {
-    // go-yaml refuses bytes that are not UTF-8; yaml-cpp passes them into strings nlohmann
-    // then cannot serialize (a 500 when the object is stored or answered).
+    // The limits match JSON's: the patch engines, strict field validation and serialization
+    // recurse once per level.
     try {
-      (void)Json(body).dump();
-    } catch (const Json::type_error&) {
-      throw bad_request("error converting YAML to JSON: yaml: invalid leading UTF-8 octet");
-    }
-    // YAML allows no control characters but tab, line feed and carriage return; yaml-cpp
-    // reads NUL and friends anyway and once produced a string of bytes the body never held.
-    if (std::any_of(body.begin(), body.end(), [](char c) {
-          auto byte = static_cast<unsigned char>(c);
-          return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f;
-        }))
-      throw bad_request("error converting YAML to JSON: yaml: control characters are not allowed");
-    try {
-      YAML::Node node = YAML::Load(body);
-      YamlBudget budget{body.size() + 100000};
-      std::vector<std::string> path;
-      return yaml_to_json(node, path, duplicates, budget);
-    } catch (const YAML::Exception& e) {
-      throw bad_request("error converting YAML to JSON: yaml: line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+      return object::parse_yaml(body, &duplicates, {.max_depth = kMaxDepth});
+    } catch (const object::YamlError& e) {
+      throw bad_request(std::string("error converting YAML to JSON: ") + e.what());
     }
   }
   if (media.empty() || media == "application/json" || media == "application/json-patch+json" ||

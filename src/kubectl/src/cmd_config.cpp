@@ -6,8 +6,8 @@
 
 #include "commands.h"
 #include "jsonpath.h"
+#include "object/yaml.h"
 #include "output.h"
-#include "yaml.h"
 
 namespace k3s::kubectl {
 namespace {
@@ -61,7 +61,7 @@ void save(const Kubeconfig& config, const std::string& path) {
   if (!parent.empty()) std::filesystem::create_directories(parent);
   std::ofstream out(path, std::ios::trunc);
   if (!out) throw CommandError("open " + path + ": permission denied");
-  out << to_yaml(config.to_json(true));
+  out << object::to_yaml(config.to_json(true));
 }
 
 Kubeconfig loaded(Session& session) {
@@ -116,7 +116,7 @@ int run_view(Session& session) {
   Json doc = config.to_json(f.boolean("raw") || f.boolean("flatten"));
   std::string output = f.str("output");
   if (output == "yaml") {
-    std::cout << to_yaml(doc);
+    std::cout << object::to_yaml(doc);
   } else if (output == "json") {
     std::cout << go_json(doc) << "\n";
   } else if (output.rfind("jsonpath=", 0) == 0) {

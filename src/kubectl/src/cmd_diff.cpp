@@ -14,7 +14,7 @@
 
 #include "commands.h"
 #include "object/meta.h"
-#include "yaml.h"
+#include "object/yaml.h"
 
 namespace k3s::kubectl {
 namespace {
@@ -85,7 +85,7 @@ void write_object(const std::filesystem::path& file, Json object, bool managed_f
     return;
   }
   if (!managed_fields && object.contains("metadata")) object["metadata"].erase("managedFields");
-  out << to_yaml(object);
+  out << object::to_yaml(object);
 }
 
 // The diff program and its arguments: $KUBECTL_EXTERNAL_DIFF split on blanks, else diff -u -N.

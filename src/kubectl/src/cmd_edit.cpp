@@ -11,8 +11,8 @@
 
 #include "commands.h"
 #include "object/patch.h"
+#include "object/yaml.h"
 #include "output.h"
-#include "yaml.h"
 
 namespace k3s::kubectl {
 namespace {
@@ -92,7 +92,7 @@ int run_edit(Session& session) {
       std::string dir = std::filesystem::temp_directory_path() / ("kubectl-edit-" + std::to_string(getpid()));
       std::filesystem::create_directories(dir);
       std::string path = dir + "/" + name + ".yaml";
-      std::string body = to_yaml(original);
+      std::string body = object::to_yaml(original);
       std::string error_note;
       bool saved = false;
       std::string last_text;
@@ -123,7 +123,7 @@ int run_edit(Session& session) {
         }
         last_text = edited_text;
         try {
-          Json edited = parse_yaml(edited_text);
+          Json edited = object::parse_yaml(edited_text);
           auto schema = object::patch::builtin_patch_schema(t.info.gvr.group, t.info.kind);
           Json patch;
           client::PatchType type = client::PatchType::strategic;

@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "commands.h"
+#include "object/yaml.h"
 #include "output.h"
-#include "yaml.h"
 #include "util/strings.h"
 
 namespace k3s::kubectl {
@@ -51,7 +51,7 @@ int run_version(Session& session) {
   if (output == "json") {
     std::cout << go_json(doc) << "\n";
   } else if (output == "yaml") {
-    std::cout << to_yaml(doc);
+    std::cout << object::to_yaml(doc);
   } else {
     std::cout << "Client Version: " << kClientVersion << "\n";
     std::cout << "Kustomize Version: " << kKustomizeVersion << "\n";

@@ -7,8 +7,8 @@
 #include "commands.h"
 #include "object/meta.h"
 #include "object/patch.h"
+#include "object/yaml.h"
 #include "output.h"
-#include "yaml.h"
 
 namespace k3s::kubectl {
 namespace {
@@ -68,7 +68,7 @@ int run_patch(Session& session) {
   else throw CommandError("--type must be one of [json merge strategic], not \"" + type_name + "\"");
   Json patch;
   try {
-    patch = parse_yaml(body);
+    patch = object::parse_yaml(body);
   } catch (const std::exception& e) {
     throw CommandError(std::string("unable to parse \"") + body + "\": " + e.what());
   }

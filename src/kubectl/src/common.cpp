@@ -11,8 +11,8 @@
 #include "commands.h"
 #include "object/meta.h"
 #include "object/patch.h"
+#include "object/yaml.h"
 #include "output.h"
-#include "yaml.h"
 
 namespace k3s::kubectl {
 
@@ -57,8 +57,8 @@ void collect_files(const std::string& dir, bool recursive, std::vector<std::stri
 std::vector<Json> parse_manifest(const std::string& text, const std::string& source) {
   std::vector<Json> docs;
   try {
-    docs = parse_yaml_documents(text);
-  } catch (const YamlError& e) {
+    docs = object::parse_yaml_documents(text);
+  } catch (const object::YamlError& e) {
     throw CommandError("error parsing " + source + ": error converting YAML to JSON: " + e.what());
   }
   std::vector<Json> out;

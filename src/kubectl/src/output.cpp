@@ -5,8 +5,8 @@
 
 #include "go_template.h"
 #include "jsonpath.h"
+#include "object/yaml.h"
 #include "session.h"
-#include "yaml.h"
 
 namespace k3s::kubectl {
 namespace {
@@ -303,7 +303,7 @@ std::string print_objects(const std::vector<Json>& input, const PrintOptions& op
   }
   bool single = objects.size() == 1 && !list;
   if (o == "json") return go_json(single ? objects[0] : as_list(objects)) + "\n";
-  if (o == "yaml") return to_yaml(single ? objects[0] : as_list(objects));
+  if (o == "yaml") return object::to_yaml(single ? objects[0] : as_list(objects));
   if (o == "name") {
     std::string out;
     for (const auto& obj : objects) {

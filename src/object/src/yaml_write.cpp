@@ -1,135 +1,20 @@
-#include "yaml.h"
-
-#include <yaml-cpp/yaml.h>
-
-#include <regex>
+// JSON into the YAML text sigs.k8s.io/yaml writes.
 #include <sstream>
 
-namespace k3s::kubectl {
+#include "object/yaml.h"
+#include "yaml_scalars.h"
+
+namespace k3s::object {
 namespace {
 
-// ---- reading ---------------------------------------------------------------------------
-
-bool is_int_text(const std::string& text, long long& out) {
-  std::string s;
-  for (char c : text) {
-    if (c != '_') s += c;
-  }
-  if (s.empty()) return false;
-  std::size_t i = 0;
-  bool negative = false;
-  if (s[0] == '+' || s[0] == '-') {
-    negative = s[0] == '-';
-    i = 1;
-  }
-  if (i >= s.size()) return false;
-  int base = 10;
-  if (s.size() > i + 1 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
-    base = 16;
-    i += 2;
-  } else if (s.size() > i + 1 && s[i] == '0' && (s[i + 1] == 'b' || s[i + 1] == 'B')) {
-    base = 2;
-    i += 2;
-  } else if (s.size() > i + 1 && s[i] == '0' && (s[i + 1] == 'o' || s[i + 1] == 'O')) {
-    base = 8;
-    i += 2;
-  } else if (s.size() > i + 1 && s[i] == '0') {
-    base = 8;
-    i += 1;
-  }
-  if (i >= s.size()) return false;
-  try {
-    std::size_t used = 0;
-    long long v = std::stoll(s.substr(i), &used, base);
-    if (used != s.size() - i) return false;
-    out = negative ? -v : v;
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
-const std::regex& float_pattern() {
-  static const std::regex re(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
-  return re;
-}
-
-const std::regex& timestamp_pattern() {
-  static const std::regex re(
-      R"(^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?$)");
-  return re;
-}
-
-const std::regex& base60_pattern() {
-  static const std::regex re(R"(^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$)");
-  return re;
-}
-
-// What a plain scalar means in YAML 1.1 as go-yaml v2 resolves it.
-Json resolve_plain(const std::string& s) {
-  static const std::vector<std::string> trues = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE"};
-  static const std::vector<std::string> falses = {"n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE"};
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
-  for (const auto& t : trues) {
-    if (s == t) return true;
-  }
-  for (const auto& f : falses) {
-    if (s == f) return false;
-  }
-  if (std::string("+-.0123456789").find(s[0]) != std::string::npos) {
-    long long v = 0;
-    if (is_int_text(s, v)) return v;
-    if (std::regex_match(s, float_pattern())) {
-      double d = std::stod(s);
-      if (d == static_cast<double>(static_cast<long long>(d)) && s.find_first_of(".eE") == std::string::npos) {
-        return static_cast<long long>(d);
-      }
-      return d;
-    }
-    if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf" || s == "-.inf") return s;  // JSON has no inf
-  }
-  return s;
-}
-
-Json to_json(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-      return nullptr;
-    case YAML::NodeType::Scalar: {
-      const std::string& tag = node.Tag();
-      if (tag == "!" || tag == "tag:yaml.org,2002:str") return node.Scalar();
-      if (tag == "?") return resolve_plain(node.Scalar());
-      return resolve_plain(node.Scalar());
-    }
-    case YAML::NodeType::Sequence: {
-      Json out = Json::array();
-      for (const auto& item : node) out.push_back(to_json(item));
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      Json out = Json::object();
-      for (const auto& entry : node) {
-        Json key = to_json(entry.first);
-        std::string name = key.is_string() ? key.get<std::string>() : key.dump();
-        out[name] = to_json(entry.second);
-      }
-      return out;
-    }
-    case YAML::NodeType::Undefined:
-      break;
-  }
-  return nullptr;
-}
-
-// ---- writing ---------------------------------------------------------------------------
+using Json = nlohmann::json;
 
 bool is_printable(unsigned char c) { return c == '\n' || (c >= 0x20 && c != 0x7f) || c >= 0x80; }
 
 bool resolves_to_non_string(const std::string& s) {
   Json v = resolve_plain(s);
   if (!v.is_string()) return true;
-  if (std::regex_match(s, timestamp_pattern())) return true;
-  if (std::regex_match(s, base60_pattern())) return true;
+  if (looks_like_timestamp(s) || looks_like_base60_float(s)) return true;
   if (s == "<<" || s == ".nan" || s == ".NaN" || s == ".NAN" || s == ".inf" || s == ".Inf" || s == ".INF" ||
       s == "+.inf" || s == "+.Inf" || s == "+.INF" || s == "-.inf" || s == "-.Inf" || s == "-.INF") {
     return true;
@@ -376,27 +261,6 @@ void Emitter::node(const Json& value, int indent, bool) {
 
 }  // namespace
 
-std::vector<Json> parse_yaml_documents(const std::string& text) {
-  std::vector<Json> out;
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    throw YamlError(e.mark.line + 1, e.msg);
-  }
-  for (const auto& doc : docs) {
-    Json value = to_json(doc);
-    if (value.is_null()) continue;
-    out.push_back(std::move(value));
-  }
-  return out;
-}
-
-Json parse_yaml(const std::string& text) {
-  auto docs = parse_yaml_documents(text);
-  return docs.empty() ? Json() : docs.front();
-}
-
 std::string to_yaml(const Json& value) {
   Emitter e;
   e.node(value, 0, false);
@@ -405,4 +269,4 @@ std::string to_yaml(const Json& value) {
   return out;
 }
 
-}  // namespace k3s::kubectl
+}  // namespace k3s::object
