@@ -7,8 +7,8 @@
 #
 # OpenSSL stays shared unless K3S_STATIC_OPENSSL is on. Static, it takes the stripped binary
 # from ~23 MB to ~27 MB, over the 25 MB target, and `k3s kubectl version --client` from
-# ~10 ms to ~7 ms (libcrypto.so alone costs the loader ~4,200 symbol and ~17,000 relative
-# relocations). libpq and libmariadb, opened at run time (src/kine/sql/client_libraries.cpp),
+# ~9-10 ms to ~5-6 ms (the shared libssl/libcrypto cost the loader ~4,200 symbol and ~19,000
+# relative relocations and ~150 page faults). libpq and libmariadb, opened at run time (src/kine/sql/client_libraries.cpp),
 # load the shared libssl/libcrypto themselves; a static copy is not exported from the
 # executable (no -rdynamic), so the two copies stay apart and no OpenSSL object crosses.
 option(K3S_STATIC_OPENSSL "Link OpenSSL statically too (binary over 25 MB, see static_deps.cmake)" OFF)
