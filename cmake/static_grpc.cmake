@@ -1,9 +1,8 @@
 # Links gRPC, its Abseil/re2/c-ares/upb dependencies and Protobuf from the static archives
 # Debian's -dev packages ship beside the shared objects. Loading those ~60 shared objects
 # (and relocating them) was most of the binary's start-up time: `k3s kubectl ...` and
-# `k3s --version` spent ~45 ms of ~52 ms CPU in the dynamic loader. OpenSSL, zlib, SQLite,
-# libpq and libmariadb stay shared: libpq and libmariadb link OpenSSL themselves, and one
-# copy of it in the process is the only safe number.
+# `k3s --version` spent ~45 ms of ~52 ms CPU in the dynamic loader. cmake/static_deps.cmake
+# does the same for the remaining libraries.
 function(k3s_use_static_archive target)
   if(NOT TARGET ${target})
     return()
@@ -21,6 +20,14 @@ function(k3s_use_static_archive target)
     endif()
     set(rewritten)
     foreach(item IN LISTS links)
+      # pkg-config's targets (PkgConfig::SQLITE3) name the shared object by its full path.
+      if(item MATCHES "^(/.*)/lib([^/]+)\\.so[.0-9]*$")
+        set(archive "${CMAKE_MATCH_1}/lib${CMAKE_MATCH_2}.a")
+        if(EXISTS "${archive}")
+          list(APPEND rewritten "${archive}")
+          continue()
+        endif()
+      endif()
       string(REGEX REPLACE "^-l" "" name "${item}")
       find_file(archive_${name} NAMES lib${name}.a PATHS ${CMAKE_LIBRARY_ARCHITECTURE_DIRS} /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE} NO_DEFAULT_PATH)
       if(NOT name MATCHES "[/:$<]" AND archive_${name})
