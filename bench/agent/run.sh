@@ -9,6 +9,7 @@
 #   agent               `k3s server --disable-agent` plus a separate `k3s agent --server
 #                       https://127.0.0.1:PORT --token <node-token>` with its own data dir;
 #                       the agent process is measured (the issue's "agent RSS").
+# K3S_AGENT_BENCH_WRAP="heaptrack -o FILE" runs the separate agent under that command (profiling).
 # K3S_AGENT_BENCH_HOLD=SECONDS pauses after each RSS measurement (prints the pid) for profiling.
 # Runs in private mount + network namespaces so it leaves nothing behind on the host.
 # Usage: [K3S_AGENT_BENCH_MODE=agent] bench/agent/run.sh K3S_BINARY KUBECTL IMAGES_DIR [PODS=50]
@@ -68,7 +69,7 @@ else
   done
   printf 'server start -> API ready: %.2f s\n' "$(echo "$(date +%s.%N) - $start" | bc)"
   start=$(date +%s.%N)
-  "$K3S" agent --server "https://127.0.0.1:$PORT" --token "$(cat "$DATA/server/node-token")" \
+  ${K3S_AGENT_BENCH_WRAP:-} "$K3S" agent --server "https://127.0.0.1:$PORT" --token "$(cat "$DATA/server/node-token")" \
     --data-dir "$NODE_DATA" --node-name bench >"$WORK/agent.log" 2>&1 &
   AGENT_PID=$!
   MEASURED_PID=$AGENT_PID
