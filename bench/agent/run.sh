@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Agent benchmark: `k3s server` (embedded agent, real containerd) on a fresh data dir.
-#   1. server start -> node Ready
+# Agent benchmark on a fresh data dir, real containerd.
+#   1. start -> node Ready
 #   2. pod startup latency create -> Running (image present), p50/p99 over N pods
-#   3. RSS of the k3s process (containerd and shims excluded) with 0 and N pods
+#   3. RSS (VmRSS, RssAnon, RssFile) with 0 and N pods of the measured process
+#      (containerd and shims excluded)
+# Mode, env K3S_AGENT_BENCH_MODE:
+#   embedded (default)  `k3s server` with its embedded agent; the server process is measured.
+#   agent               `k3s server --disable-agent` plus a separate `k3s agent --server
+#                       https://127.0.0.1:PORT --token <node-token>` with its own data dir;
+#                       the agent process is measured (the issue's "agent RSS").
+# K3S_AGENT_BENCH_WRAP="heaptrack -o FILE" runs the separate agent under that command (profiling).
+# K3S_AGENT_BENCH_HOLD=SECONDS pauses after each RSS measurement (prints the pid) for profiling.
 # Runs in private mount + network namespaces so it leaves nothing behind on the host.
-# Usage: bench/agent/run.sh K3S_BINARY KUBECTL IMAGES_DIR [PODS=50]
+# Usage: [K3S_AGENT_BENCH_MODE=agent] bench/agent/run.sh K3S_BINARY KUBECTL IMAGES_DIR [PODS=50]
 set -uo pipefail
 K3S=${1:?k3s binary}
 KUBECTL=${2:?kubectl binary}
 IMAGES_DIR=${3:?directory with k3s-airgap-images-amd64.tar (scripts/build-images.sh)}
 PODS=${4:-50}
+MODE=${K3S_AGENT_BENCH_MODE:-embedded}
+case "$MODE" in embedded|agent) ;; *) echo "K3S_AGENT_BENCH_MODE: embedded or agent, not '$MODE'" >&2; exit 2 ;; esac
 if [ -z "${K3S_AGENT_BENCH_INNER:-}" ]; then
   WORK=$(mktemp -d /tmp/k3s-bench-agent.XXXXXX)
   K3S_AGENT_BENCH_INNER=1 WORK=$WORK unshare --mount --net --propagation private bash "$0" "$@"
@@ -26,7 +36,9 @@ k() { "$KUBECTL" --kubeconfig "$KC" "$@"; }
 crictl() { "$K3S" crictl --runtime-endpoint unix:///run/k3s/containerd/containerd.sock "$@"; }
 cleanup() {
   [ -n "${K3S_BENCH_SERVER_LOG:-}" ] && cp "$WORK/log" "$K3S_BENCH_SERVER_LOG"  # for profiling a run
+  [ -n "${K3S_BENCH_AGENT_LOG:-}" ] && [ -f "$WORK/agent.log" ] && cp "$WORK/agent.log" "$K3S_BENCH_AGENT_LOG"
   for id in $(crictl pods -q 2>/dev/null); do crictl stopp "$id" >/dev/null 2>&1; crictl rmp "$id" >/dev/null 2>&1; done
+  [ -n "${AGENT_PID:-}" ] && { kill -TERM "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null; }
   [ -n "${SERVER_PID:-}" ] && { kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
     [ "$pid" = "$$" ] && continue
@@ -35,15 +47,36 @@ cleanup() {
   done
 }
 trap cleanup EXIT
-mkdir -p "$DATA/agent/images"
-cp "$IMAGES_DIR/k3s-airgap-images-amd64.tar" "$DATA/agent/images/"
+# The node's data dir: the server's in embedded mode, the agent's own otherwise.
+NODE_DATA=$DATA
+[ "$MODE" = agent ] && NODE_DATA=$WORK/agent-data
+mkdir -p "$NODE_DATA/agent/images"
+cp "$IMAGES_DIR/k3s-airgap-images-amd64.tar" "$NODE_DATA/agent/images/"
 
 start=$(date +%s.%N)
 PORT=6443
-"$K3S" server --data-dir "$DATA" --bind-address 127.0.0.1 --https-listen-port "$PORT" --write-kubeconfig "$KC" --node-name bench >"$WORK/log" 2>&1 &
-SERVER_PID=$!
+SERVER_ARGS=(--data-dir "$DATA" --bind-address 127.0.0.1 --https-listen-port "$PORT" --write-kubeconfig "$KC")
+if [ "$MODE" = embedded ]; then
+  "$K3S" server "${SERVER_ARGS[@]}" --node-name bench >"$WORK/log" 2>&1 &
+  SERVER_PID=$!
+  MEASURED_PID=$SERVER_PID
+else
+  "$K3S" server "${SERVER_ARGS[@]}" --disable-agent >"$WORK/log" 2>&1 &
+  SERVER_PID=$!
+  until [ -s "$DATA/server/node-token" ] && [ -s "$KC" ] && k get ns >/dev/null 2>&1; do
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited"; tail -20 "$WORK/log"; exit 1; }
+    sleep 0.05
+  done
+  printf 'server start -> API ready: %.2f s\n' "$(echo "$(date +%s.%N) - $start" | bc)"
+  start=$(date +%s.%N)
+  ${K3S_AGENT_BENCH_WRAP:-} "$K3S" agent --server "https://127.0.0.1:$PORT" --token "$(cat "$DATA/server/node-token")" \
+    --data-dir "$NODE_DATA" --node-name bench >"$WORK/agent.log" 2>&1 &
+  AGENT_PID=$!
+  MEASURED_PID=$AGENT_PID
+fi
 until [ "$(k get node bench -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]; do
   kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited"; tail -20 "$WORK/log"; exit 1; }
+  if [ -n "${AGENT_PID:-}" ] && ! kill -0 "$AGENT_PID" 2>/dev/null; then echo "agent exited"; tail -20 "$WORK/agent.log"; exit 1; fi
   # node-ipam assigns the podCIDR; without that controller the benchmark assigns one.
   if [ -z "$(k get node bench -o jsonpath='{.spec.podCIDR}' 2>/dev/null)" ] && \
      [ "$(echo "$(date +%s.%N) - $start > 15" | bc)" = 1 ]; then
@@ -52,10 +85,23 @@ until [ "$(k get node bench -o jsonpath='{.status.conditions[?(@.type=="Ready")]
   sleep 0.05
 done
 ready=$(date +%s.%N)
-printf 'server start -> node Ready: %.2f s\n' "$(echo "$ready - $start" | bc)"
+if [ "$MODE" = embedded ]; then
+  printf 'server start -> node Ready: %.2f s\n' "$(echo "$ready - $start" | bc)"
+else
+  printf 'agent start -> node Ready: %.2f s\n' "$(echo "$ready - $start" | bc)"
+fi
+# rss LABEL: the measured process's resident memory from /proc/PID/status.
+rss() {
+  awk -v label="$1" -v what="$([ "$MODE" = embedded ] && echo "k3s server (embedded agent)" || echo "k3s agent")" '
+    /^VmRSS/ {v=$2} /^RssAnon/ {a=$2} /^RssFile/ {f=$2} /^Threads/ {t=$2}
+    END {printf "%s RSS with %s: %d MiB (VmRSS %d kB, RssAnon %d kB, RssFile %d kB, %d threads)\n", what, label, v/1024, v, a, f, t}' \
+    "/proc/$MEASURED_PID/status"
+  # For profiling: time to look at /proc/PID/smaps_rollup, gdb, ... from outside.
+  [ -n "${K3S_AGENT_BENCH_HOLD:-}" ] && { echo "holding ${K3S_AGENT_BENCH_HOLD}s: pid $MEASURED_PID"; sleep "$K3S_AGENT_BENCH_HOLD"; }
+  return 0
+}
 sleep 5
-rss0=$(awk '/VmRSS/ {print $2}' /proc/$SERVER_PID/status)
-echo "k3s RSS with 0 pods: $((rss0 / 1024)) MiB"
+rss "0 pods"
 
 # Warm the image path once (the latency measures pod startup with the image present).
 k run warm --image=k3s.local/busybox:test --restart=Never --command -- sleep 3600 >/dev/null
@@ -104,6 +150,5 @@ def pct(q):
 print(f"pod create -> Running over {len(lat)} pods (created back to back): p50 {pct(0.5):.2f} s, p99 {pct(0.99):.2f} s")
 PY
 sleep 5
-rss50=$(awk '/VmRSS/ {print $2}' /proc/$SERVER_PID/status)
-echo "k3s RSS with $PODS pods: $((rss50 / 1024)) MiB"
+rss "$PODS pods"
 k delete pods -l bench=lat --wait=false >/dev/null

@@ -56,7 +56,9 @@ int run_agent_command(const std::vector<std::string>& args, const GlobalOptions&
   apply_global(global, config.log, config.data_dir);
   cli::finish_agent_config(config);
   cli::setup_logging(config.log);
-  proto::register_all_descriptors();
+  // The agent speaks CRI and gRPC health to containerd and pods, and JSON to the API server:
+  // it never needs the Kubernetes or etcd descriptors the server registers.
+  proto::register_descriptors_under({"cri", "grpc"});
   return agent::run_agent(config);
 }
 

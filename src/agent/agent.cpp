@@ -1,5 +1,6 @@
 #include "agent/agent.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -54,6 +55,11 @@ int kubelet_port(const cli::AgentConfig& config) {
 }  // namespace
 
 int run_agent(const cli::AgentConfig& config) {
+  // glibc gives each thread that allocates its own arena, up to 8 per core; the kubelet runs a
+  // thread per pod, so with 50 pods most of the agent's anonymous memory was arena headroom and
+  // fragmentation (16 arenas, ~7 MB resident for ~4 MB in use). Two arenas hold the same data
+  // in about 2 MB less; the agent's threads mostly wait on I/O, so lock contention is no issue.
+  mallopt(M_ARENA_MAX, 2);
   sigset_t stop_signals = block_stop_signals();
   if (config.server_url.empty()) {
     spdlog::error("agent: --server (or K3S_URL) is required");

@@ -145,7 +145,7 @@ class SharedInformer {
   void reflect_loop();
   void list_and_watch(bool& need_list);
   std::string list_into_store();
-  void apply_event(const WatchEvent& event);
+  void apply_event(WatchEvent&& event);
   void enqueue_locked(Notification n);
   void dispatch_loop();
   void deliver(const Handler& handler, const Notification& n);
