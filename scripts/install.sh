@@ -457,7 +457,7 @@ remove_network() {
     fi
     for tables in iptables ip6tables; do
         if command -v "${tables}-save" >/dev/null 2>&1 && command -v "${tables}-restore" >/dev/null 2>&1; then
-            "${tables}-save" 2>/dev/null | grep -v -e KUBE- -e CNI- -i -e flannel | "${tables}-restore" 2>/dev/null
+            "${tables}-save" 2>/dev/null | grep -v -e KUBE- -e CNI- -e K3S-POD-MASQ -i -e flannel | "${tables}-restore" 2>/dev/null
         fi
     done
 }

@@ -8,6 +8,7 @@
 
 #include "agent/registries.h"
 #include "cri/cri.h"
+#include "pod_masquerade.h"
 
 namespace k3s::agent {
 
@@ -65,6 +66,7 @@ void Node::start() {
   config.runtime_endpoint = runtime_.endpoint;
   if (config.cni_conf_dir.empty()) config.cni_conf_dir = paths.cni_conf_dir;
   if (config.pause_image.empty()) config.pause_image = options_.containerd.pause_image;
+  if (!config.prepare_pod_network) config.prepare_pod_network = ensure_pod_masquerade;
   kubelet_ = std::make_unique<kubelet::Kubelet>(std::move(config));
   kubelet_->start();
 }

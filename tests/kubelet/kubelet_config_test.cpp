@@ -81,7 +81,7 @@ TEST(NodeLabels, ControlPlaneRolesAndCustomLabels) {
 }
 
 TEST(CniConfig, BridgeOnThePodCidrWithGatewayDotOne) {
-  auto conf = nlohmann::json::parse(render_cni_conflist("10.42.3.0/24", "/var/lib/cni/networks"));
+  auto conf = nlohmann::json::parse(render_cni_conflist("10.42.3.0/24", "/var/lib/cni/networks", true));
   EXPECT_EQ(conf["cniVersion"], "1.0.0");
   const auto& bridge = conf["plugins"][0];
   EXPECT_EQ(bridge["type"], "bridge");
@@ -92,8 +92,14 @@ TEST(CniConfig, BridgeOnThePodCidrWithGatewayDotOne) {
   EXPECT_EQ(bridge["ipam"]["ranges"][0][0]["subnet"], "10.42.3.0/24");
   EXPECT_EQ(bridge["ipam"]["ranges"][0][0]["gateway"], "10.42.3.1");
   EXPECT_EQ(conf["plugins"][1]["type"], "portmap");
-  EXPECT_THROW(render_cni_conflist("10.42.3.0", ""), std::invalid_argument);
-  EXPECT_THROW(render_cni_conflist("fd00::/64", ""), std::invalid_argument);
+  EXPECT_THROW(render_cni_conflist("10.42.3.0", "", true), std::invalid_argument);
+  EXPECT_THROW(render_cni_conflist("fd00::/64", "", true), std::invalid_argument);
+}
+
+TEST(CniConfig, NoPerPodMasqueradeWhenTheNodeMasquerades) {
+  auto conf = nlohmann::json::parse(render_cni_conflist("10.42.3.0/24", "/var/lib/cni/networks", false));
+  EXPECT_FALSE(conf["plugins"][0]["ipMasq"].get<bool>());
+  EXPECT_EQ(conf["plugins"][0]["ipam"]["ranges"][0][0]["subnet"], "10.42.3.0/24");
 }
 
 TEST(HostInfo, ReadsTheHost) {

@@ -35,13 +35,14 @@ std::string gateway_of(const std::string& cidr) {
 
 }  // namespace
 
-std::string render_cni_conflist(const std::string& pod_cidr, const std::string& ipam_data_dir) {
+std::string render_cni_conflist(const std::string& pod_cidr, const std::string& ipam_data_dir,
+                                bool per_pod_masquerade) {
   using Json = nlohmann::json;
   Json bridge{{"type", "bridge"},
               {"bridge", "cni0"},
               {"isGateway", true},
               {"isDefaultGateway", true},
-              {"ipMasq", true},
+              {"ipMasq", per_pod_masquerade},
               {"hairpinMode", true},
               {"forceAddress", true},
               {"ipam",
@@ -59,9 +60,9 @@ std::string render_cni_conflist(const std::string& pod_cidr, const std::string& 
 }
 
 std::string write_cni_conflist(const std::string& conf_dir, const std::string& pod_cidr,
-                               const std::string& ipam_data_dir) {
+                               const std::string& ipam_data_dir, bool per_pod_masquerade) {
   namespace fs = std::filesystem;
-  const std::string text = render_cni_conflist(pod_cidr, ipam_data_dir);
+  const std::string text = render_cni_conflist(pod_cidr, ipam_data_dir, per_pod_masquerade);
   fs::create_directories(conf_dir);
   const std::string path = conf_dir + "/10-k3s.conflist";
   {

@@ -73,8 +73,18 @@ struct Kubelet::Impl {
   std::atomic<bool> stopping{false};
 
   void on_pod_cidr(const std::string& cidr) {
+    bool node_masquerade = false;
+    if (config.prepare_pod_network) {
+      try {
+        config.prepare_pod_network(cidr);
+        node_masquerade = true;
+      } catch (const std::exception& e) {
+        spdlog::warn("kubelet: node-wide masquerade for pod CIDR {} failed ({}); the bridge plugin masquerades each pod",
+                     cidr, e.what());
+      }
+    }
     try {
-      const std::string path = write_cni_conflist(config.cni_conf_dir, cidr, "/var/lib/cni/networks");
+      const std::string path = write_cni_conflist(config.cni_conf_dir, cidr, "/var/lib/cni/networks", !node_masquerade);
       spdlog::info("kubelet: pod CIDR {}; wrote CNI config {}", cidr, path);
       runtime->update_runtime_config(cidr);
       network_ready = true;

@@ -110,8 +110,12 @@ std::map<std::string, std::string> PodSyncer::volumes(const Json& pod, PodState&
       throw;
     }
   };
-  sources.request_token = [this](const std::string& ns, const std::string& sa, const Json& pod, int64_t expiration,
-                                 const std::string& audience) -> std::string {
+  sources.request_token = [this, &state](const std::string& ns, const std::string& sa, const Json& pod,
+                                         int64_t expiration, const std::string& audience) -> std::string {
+    const std::string key = ns + "/" + sa + "|" + audience + "|" + std::to_string(expiration);
+    const auto now = std::chrono::steady_clock::now();
+    if (auto cached = state.tokens.find(key); cached != state.tokens.end() && now < cached->second.refresh_at)
+      return cached->second.token;
     Json request{{"apiVersion", "authentication.k8s.io/v1"},
                  {"kind", "TokenRequest"},
                  {"metadata", {{"name", sa}, {"namespace", ns}}},
@@ -128,6 +132,14 @@ std::map<std::string, std::string> PodSyncer::volumes(const Json& pod, PodState&
       Json answer = ctx_.api.create(client::resources::kServiceAccounts, request, options);
       std::string token = answer.value("status", Json::object()).value("token", "");
       if (token.empty()) throw VolumeError("serviceAccountToken: the API server returned no token");
+      // The server may shorten the lifetime it was asked for; its expirationTimestamp says.
+      auto lifetime = std::chrono::seconds(expiration);
+      const std::string expires = answer.value("status", Json::object()).value("expirationTimestamp", "");
+      if (auto at = object::parse_time(expires)) {
+        const auto left = std::chrono::duration_cast<std::chrono::seconds>(*at - std::chrono::system_clock::now());
+        if (left.count() > 0 && left < lifetime) lifetime = left;
+      }
+      state.tokens[key] = {token, now + lifetime * 8 / 10};
       return token;
     } catch (const client::ApiError& e) {
       throw VolumeError("serviceAccountToken: TokenRequest for " + ns + "/" + sa + " failed: " + e.what());

@@ -41,6 +41,13 @@ struct ProbeState {
   bool passing = false;
 };
 
+// A projected service-account token, reused until 80% of its lifetime has passed (the
+// kubelet's token manager rule) rather than requested again at every sync.
+struct CachedToken {
+  std::string token;
+  SteadyTime refresh_at{};
+};
+
 struct Backoff {
   std::chrono::seconds delay{0};
   int64_t last_finished_at = 0;  // the exit that set this delay
@@ -57,6 +64,7 @@ struct PodState {
   std::map<std::string, ProbeState> liveness, readiness, startup;
   std::map<std::string, SteadyTime> started_seen;  // container id -> when the kubelet saw it start
   Json last_status;
+  std::map<std::string, CachedToken> tokens;  // by service account, audience and expiration
   bool volumes_ready = false;
   std::string volume_error;
   bool terminated = false;  // containers killed and the pod is finished here

@@ -86,6 +86,25 @@ wait_for "pod IP from the podCIDR" 10 "${POD_CIDR_PREFIX//./\\.}\.[0-9]+" k get 
 wait_for "containerStatuses" 10 "true/true/0/containerd://[0-9a-f]+/BestEffort" \
   k get pod web -o jsonpath='{.status.containerStatuses[0].ready}/{.status.containerStatuses[0].started}/{.status.containerStatuses[0].restartCount}/{.status.containerStatuses[0].containerID}/{.status.qosClass}'
 CID=$(k get pod web -o jsonpath='{.status.containerStatuses[0].containerID}' | sed 's|containerd://||')
+# ---- outbound pod traffic is masqueraded by one node-wide rule, not a chain per pod ----
+# A peer outside the pod network with no route back to it: the pod's TCP connection only
+# completes when the node rewrites the pod's source address to its own (192.0.2.1).
+unshare --net sleep 600 & OUTSIDE_PID=$!
+sleep 0.2
+ip link add k3s-e2e-out type veth peer name k3s-e2e-in && ip link set k3s-e2e-in netns "$OUTSIDE_PID" &&
+  ip addr add 192.0.2.1/24 dev k3s-e2e-out && ip link set k3s-e2e-out up &&
+  nsenter --net="/proc/$OUTSIDE_PID/ns/net" sh -c 'ip addr add 192.0.2.2/24 dev k3s-e2e-in && ip link set k3s-e2e-in up' ||
+  fail "cannot set up the outside peer"
+nsenter --net="/proc/$OUTSIDE_PID/ns/net" socat TCP-LISTEN:8080,reuseaddr,fork SYSTEM:'echo "peer=$SOCAT_PEERADDR"' &
+SOCAT_PID=$!
+wait_for "pod reaches a host outside the pod network as the node" 20 "peer=192.0.2.1" \
+  crictl exec "$CID" sh -c 'nc -w 3 192.0.2.2 8080 </dev/null'
+kill "$SOCAT_PID" "$OUTSIDE_PID" 2>/dev/null
+iptables -w 5 -t nat -S | grep -q -- "-j K3S-POD-MASQ" && pass "node-wide masquerade chain in POSTROUTING" ||
+  fail "no K3S-POD-MASQ jump: $(iptables -w 5 -t nat -S)"
+grep -q '"ipMasq": false' "$DATA/agent/etc/cni/net.d/10-k3s.conflist" &&
+  ! iptables -w 5 -t nat -S | grep -qE -- "-N CNI-[0-9a-f]{24}$" && pass "no per-pod masquerade chains" ||
+  fail "per-pod masquerade: $(iptables -w 5 -t nat -S | grep -cE -- '-N CNI-[0-9a-f]{24}$') CNI chains"
 wait_for "configMap file in the container" 10 "hello-from-configmap" crictl exec "$CID" cat /etc/app/greeting
 wait_for "secret file in the container" 10 "s3cr3t" crictl exec "$CID" cat /etc/secret/password
 wait_for "env from configMap, secret and fieldRef" 10 "hello-from-configmap/s3cr3t/web" \

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -47,6 +48,10 @@ struct KubeletConfig {
   std::vector<std::string> extra_args;
   // How long to wait for spec.podCIDR before pods run without a CNI config (host network only).
   std::chrono::seconds pod_cidr_wait{0};
+  // Host networking for the podCIDR, set up by the agent before the CNI config is written: the
+  // node-wide outbound masquerade. Without it (or when it throws) the bridge plugin
+  // masquerades each pod itself, which costs a chain and several iptables runs per sandbox.
+  std::function<void(const std::string& pod_cidr)> prepare_pod_network;
   // Image garbage collection (--kubelet-arg image-gc-high-threshold, image-gc-low-threshold,
   // image-minimum-gc-age); a pass every image_gc_period (the kubelet's 5 minutes;
   // K3S_KUBELET_IMAGE_GC_PERIOD overrides it).
