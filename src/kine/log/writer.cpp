@@ -28,11 +28,20 @@ void Writer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Writer::enqueue(const std::shared_ptr<Job>& job) {
+void Writer::submit(std::function<void(Mutations&)> body, Finished finished) {
+  auto job = std::make_shared<Job>();
+  job->body = std::move(body);
+  job->finished = std::move(finished);
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) throw StoreError(Errc::unavailable, "kine: store is closed");
-    pending_.push_back(job);
+    if (!stopping_) {
+      pending_.push_back(std::move(job));
+      job.reset();
+    }
+  }
+  if (job) {
+    job->finished(std::make_exception_ptr(StoreError(Errc::unavailable, "kine: store is closed")));
+    return;
   }
   wake_.notify_one();
 }
@@ -51,10 +60,11 @@ void Writer::loop() {
     }
     run_batch(batch);
     for (auto& job : batch) {
-      if (job->error)
-        job->done.set_exception(job->error);
-      else
-        job->done.set_value();
+      try {
+        job->finished(job->error);
+      } catch (const std::exception& e) {
+        spdlog::error("kine: acknowledging a write failed: {}", e.what());
+      }
     }
   }
 }

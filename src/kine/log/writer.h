@@ -26,14 +26,26 @@ class Writer {
   Writer(sql::Driver& driver, CommitListener on_commit);
   ~Writer();
 
+  // Runs on the writer thread after the commit (or the failure), with the failure if any.
+  using Finished = std::function<void(std::exception_ptr failure)>;
+
+  // Queues `body` (which may run more than once, when it conflicts with another server);
+  // `finished` is called exactly once, also when the writer is already stopped.
+  void submit(std::function<void(Mutations&)> body, Finished finished);
+
   template <class Result>
   Result run(std::function<Result(Mutations&)> operation) {
     Result result{};
-    auto job = std::make_shared<Job>();
-    job->body = [&](Mutations& m) { result = operation(m); };
-    std::future<void> done = job->done.get_future();
-    enqueue(job);
-    done.get();
+    std::promise<void> done;
+    std::future<void> finished = done.get_future();
+    submit([&](Mutations& m) { result = operation(m); },
+           [&](std::exception_ptr failure) {
+             if (failure)
+               done.set_exception(failure);
+             else
+               done.set_value();
+           });
+    finished.get();
     return result;
   }
 
@@ -42,11 +54,10 @@ class Writer {
  private:
   struct Job {
     std::function<void(Mutations&)> body;
-    std::promise<void> done;
+    Finished finished;
     std::exception_ptr error;
   };
 
-  void enqueue(const std::shared_ptr<Job>& job);
   void loop();
   void run_batch(std::vector<std::shared_ptr<Job>>& batch);
   bool ensure_connection(std::vector<std::shared_ptr<Job>>& batch);
