@@ -8,6 +8,17 @@ namespace k3s::kine::grpcserver {
 
 namespace pb = ::etcdserverpb;
 
+namespace {
+
+std::size_t approximate_size(const Event& event) {
+  // Field tags, lengths and the revision numbers fit well within the constant.
+  std::size_t bytes = 48 + event.kv.key.size() + event.kv.value.size();
+  if (event.prev_kv) bytes += 48 + event.prev_kv->key.size() + event.prev_kv->value.size();
+  return bytes;
+}
+
+}  // namespace
+
 WatchStream::WatchStream(Store& store, const MemberIdentity& identity) : store_(store), identity_(identity) {
   StartRead(&request_);
 }
@@ -173,9 +184,13 @@ void WatchStream::emit_locked(Entry& entry, WatchBatch batch) {
     return;
   }
   if (!entry.fragment) {
+    std::size_t bytes = kSmallMessageBytes;
     response.mutable_events()->Reserve(static_cast<int>(batch.events.size()));
-    for (const auto& event : batch.events) etcdpb::to_proto(event, response.add_events());
-    enqueue_locked(std::move(response));
+    for (const auto& event : batch.events) {
+      etcdpb::to_proto(event, response.add_events());
+      bytes += approximate_size(event);
+    }
+    enqueue_locked(std::move(response), bytes);
     return;
   }
   // Split like etcd: each fragment stays under the request size limit (at least one event each).
@@ -189,14 +204,14 @@ void WatchStream::emit_locked(Entry& entry, WatchBatch batch) {
       *next.mutable_header() = response.header();
       next.set_watch_id(entry.id);
       response.set_fragment(true);
-      enqueue_locked(std::move(response));
+      enqueue_locked(std::move(response), fragment_bytes);
       response = std::move(next);
       fragment_bytes = 0;
     }
     fragment_bytes += size;
     *response.add_events() = std::move(event);
   }
-  enqueue_locked(std::move(response));
+  enqueue_locked(std::move(response), fragment_bytes);
 }
 
 void WatchStream::retire_locked(int64_t watch_id) {
@@ -215,9 +230,9 @@ void WatchStream::drop_retired() {
   for (auto& watch : retired) watch->cancel();
 }
 
-void WatchStream::enqueue_locked(pb::WatchResponse response) {
+void WatchStream::enqueue_locked(pb::WatchResponse response, std::size_t bytes) {
   if (finish_requested_) return;
-  outgoing_.push_back(std::move(response));
+  outgoing_.push_back(Outgoing{std::move(response), bytes});
   if (!writing_) {
     writing_ = true;
     start_front_write_locked();
@@ -226,13 +241,13 @@ void WatchStream::enqueue_locked(pb::WatchResponse response) {
 
 void WatchStream::start_front_write_locked() {
   // The front element stays put while the write is in flight (deque keeps references).
-  const pb::WatchResponse& next = outgoing_.front();
+  const pb::WatchResponse& next = outgoing_.front().response;
   grpc::WriteOptions options;
   // One event reaches many watches of a stream as one response each; when more are queued
   // behind this one, let gRPC gather them into one socket write, as etcd's server does.
   // Never for the first message (it carries the initial metadata, which a hint would hold
   // back) and never beyond a small budget, so a hinted write always completes promptly.
-  std::size_t size = next.ByteSizeLong();
+  std::size_t size = outgoing_.front().bytes;
   if (wrote_once_ && outgoing_.size() > 1 && unflushed_bytes_ + size <= kMaxUnflushedBytes) {
     options.set_buffer_hint();
     unflushed_bytes_ += size;

@@ -9,6 +9,7 @@ namespace {
 
 constexpr std::size_t kRecentEvents = 20000;
 constexpr std::size_t kHistoryBatch = 1000;
+constexpr std::size_t kMaxPass = 256;
 
 }  // namespace
 
@@ -24,7 +25,7 @@ struct WatchHub::Watcher {
   bool progress_wanted = false;
   bool scheduled = false;
   bool finished = false;  // no more batches after what is queued
-  std::deque<WatchBatch> queue;
+  std::vector<WatchBatch> queue;
   std::atomic<bool> cancelled{false};
   std::chrono::steady_clock::time_point last_sent = std::chrono::steady_clock::now();
 };
@@ -221,8 +222,7 @@ void WatchHub::cancel(const std::shared_ptr<Watcher>& w) {
   delivered_cv_.wait(lock, [&] { return delivering_ != w; });
 }
 
-void WatchHub::periodic_progress_locked() {
-  auto now = std::chrono::steady_clock::now();
+void WatchHub::periodic_progress_locked(std::chrono::steady_clock::time_point now) {
   if (now - last_progress_tick_ < progress_interval_) return;
   last_progress_tick_ = now;
   for (const auto& [id, w] : watchers_) {
@@ -235,18 +235,19 @@ void WatchHub::periodic_progress_locked() {
 }
 
 void WatchHub::delivery_loop() {
+  std::vector<std::shared_ptr<Watcher>> pass;
   std::unique_lock lock(mutex_);
   while (true) {
     ready_cv_.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping_ || !ready_.empty(); });
     if (ready_.empty()) {
       if (stopping_) break;
-      periodic_progress_locked();
+      periodic_progress_locked(std::chrono::steady_clock::now());
       continue;
     }
     auto w = std::move(ready_.front());
     ready_.pop_front();
     w->scheduled = false;
-    std::deque<WatchBatch> batches;
+    std::vector<WatchBatch> batches;
     batches.swap(w->queue);
     delivering_ = w;
     lock.unlock();
@@ -259,10 +260,17 @@ void WatchHub::delivery_loop() {
       }
     }
     lock.lock();
-    w->last_sent = std::chrono::steady_clock::now();
     delivering_.reset();
     delivered_cv_.notify_all();
-    if (!stopping_) periodic_progress_locked();
+    // One clock read per pass over the ready watchers, not per watcher: a pass delivering
+    // one event to a thousand watchers would otherwise read the clock twice per watcher.
+    pass.push_back(std::move(w));
+    if (ready_.empty() || pass.size() >= kMaxPass) {
+      auto now = std::chrono::steady_clock::now();
+      for (auto& sent : pass) sent->last_sent = now;
+      pass.clear();
+      if (!stopping_) periodic_progress_locked(now);
+    }
   }
 }
 

@@ -44,7 +44,7 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   void cancel(const std::shared_ptr<Watcher>& w);
   void request_progress(const std::shared_ptr<Watcher>& w);
   void delivery_loop();
-  void periodic_progress_locked();
+  void periodic_progress_locked(std::chrono::steady_clock::time_point now);
   std::vector<Event> filtered(const Watcher& w, const std::vector<Event>& events) const;
 
   HistoryReader read_history_;
