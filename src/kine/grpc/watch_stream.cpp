@@ -171,6 +171,22 @@ void WatchStream::on_batch(int64_t watch_id, WatchBatch batch) {
 }
 
 void WatchStream::emit_locked(Entry& entry, WatchBatch batch) {
+  if (!entry.fragment && batch.compact_revision == 0 && !batch.canceled) {
+    if (finish_requested_) return;
+    auto outgoing = take_outgoing_locked();
+    pb::WatchResponse& built = *outgoing->response;
+    identity_.fill(built.mutable_header(), batch.revision);
+    built.set_watch_id(entry.id);
+    std::size_t bytes = kSmallMessageBytes;
+    built.mutable_events()->Reserve(static_cast<int>(batch.events.size()));
+    for (const auto& event : batch.events) {
+      etcdpb::to_proto(event, built.add_events());
+      bytes += approximate_size(event);
+    }
+    outgoing->bytes = bytes;
+    push_outgoing_locked(std::move(outgoing));
+    return;
+  }
   pb::WatchResponse response;
   identity_.fill(response.mutable_header(), batch.revision);
   response.set_watch_id(entry.id);
@@ -181,16 +197,6 @@ void WatchStream::emit_locked(Entry& entry, WatchBatch batch) {
     int64_t id = entry.id;
     enqueue_locked(std::move(response));
     retire_locked(id);
-    return;
-  }
-  if (!entry.fragment) {
-    std::size_t bytes = kSmallMessageBytes;
-    response.mutable_events()->Reserve(static_cast<int>(batch.events.size()));
-    for (const auto& event : batch.events) {
-      etcdpb::to_proto(event, response.add_events());
-      bytes += approximate_size(event);
-    }
-    enqueue_locked(std::move(response), bytes);
     return;
   }
   // Split like etcd: each fragment stays under the request size limit (at least one event each).
@@ -230,9 +236,28 @@ void WatchStream::drop_retired() {
   for (auto& watch : retired) watch->cancel();
 }
 
+std::unique_ptr<WatchStream::Outgoing> WatchStream::take_outgoing_locked() {
+  std::unique_ptr<Outgoing> outgoing;
+  if (!spare_.empty()) {
+    outgoing = std::move(spare_.back());
+    spare_.pop_back();
+  } else {
+    outgoing = std::make_unique<Outgoing>();
+  }
+  outgoing->response = google::protobuf::Arena::CreateMessage<pb::WatchResponse>(&outgoing->arena);
+  return outgoing;
+}
+
 void WatchStream::enqueue_locked(pb::WatchResponse response, std::size_t bytes) {
   if (finish_requested_) return;
-  outgoing_.push_back(Outgoing{std::move(response), bytes});
+  auto outgoing = take_outgoing_locked();
+  outgoing->response->Swap(&response);  // a copy: different arenas, but these are small
+  outgoing->bytes = bytes;
+  push_outgoing_locked(std::move(outgoing));
+}
+
+void WatchStream::push_outgoing_locked(std::unique_ptr<Outgoing> outgoing) {
+  outgoing_.push_back(std::move(outgoing));
   if (!writing_) {
     writing_ = true;
     start_front_write_locked();
@@ -241,13 +266,13 @@ void WatchStream::enqueue_locked(pb::WatchResponse response, std::size_t bytes) 
 
 void WatchStream::start_front_write_locked() {
   // The front element stays put while the write is in flight (deque keeps references).
-  const pb::WatchResponse& next = outgoing_.front().response;
+  const pb::WatchResponse& next = *outgoing_.front()->response;
   grpc::WriteOptions options;
   // One event reaches many watches of a stream as one response each; when more are queued
   // behind this one, let gRPC gather them into one socket write, as etcd's server does.
   // Never for the first message (it carries the initial metadata, which a hint would hold
   // back) and never beyond a small budget, so a hinted write always completes promptly.
-  std::size_t size = outgoing_.front().bytes;
+  std::size_t size = outgoing_.front()->bytes;
   if (wrote_once_ && outgoing_.size() > 1 && unflushed_bytes_ + size <= kMaxUnflushedBytes) {
     options.set_buffer_hint();
     unflushed_bytes_ += size;
@@ -260,7 +285,13 @@ void WatchStream::start_front_write_locked() {
 
 void WatchStream::OnWriteDone(bool ok) {
   std::unique_lock lock(mutex_);
+  auto written = std::move(outgoing_.front());
   outgoing_.pop_front();
+  if (spare_.size() < kMaxSpare) {
+    written->response = nullptr;
+    written->arena.Reset();
+    spare_.push_back(std::move(written));
+  }
   if (!ok) {
     // The client is gone; nothing more can be delivered.
     finish_requested_ = true;

@@ -56,11 +56,22 @@ class WatchStream final : public grpc::ServerBidiReactor<::etcdserverpb::WatchRe
   std::mutex mutex_;
   std::map<int64_t, std::shared_ptr<Entry>> watches_;
   std::vector<std::unique_ptr<Watch>> retired_;
+  // A response waiting to be written. Each is built in its own arena whose first block is
+  // inline, and finished ones are reused: one event fanned out to a thousand watches is a
+  // thousand responses, and their key/value/header sub-messages would otherwise each be
+  // an allocation of their own.
   struct Outgoing {
-    ::etcdserverpb::WatchResponse response;
+    Outgoing() : arena(block, sizeof block) {}
+    alignas(16) char block[1024];
+    google::protobuf::Arena arena;
+    ::etcdserverpb::WatchResponse* response = nullptr;
     std::size_t bytes = 0;  // about its encoded size (not ByteSizeLong: gRPC computes that again)
   };
-  std::deque<Outgoing> outgoing_;
+  std::unique_ptr<Outgoing> take_outgoing_locked();
+  void push_outgoing_locked(std::unique_ptr<Outgoing> outgoing);
+  std::deque<std::unique_ptr<Outgoing>> outgoing_;
+  std::vector<std::unique_ptr<Outgoing>> spare_;
+  static constexpr std::size_t kMaxSpare = 64;
   int64_t next_auto_id_ = 0;
   bool writing_ = false;
   bool wrote_once_ = false;

@@ -70,8 +70,14 @@ std::vector<Event> WatchHub::filtered(const Watcher& w, const std::vector<Event>
     if (!w.range.contains(event.kv.key)) continue;
     if (event.type == Event::Type::put && w.req.filter_put) continue;
     if (event.type == Event::Type::del && w.req.filter_delete) continue;
-    out.push_back(event);
-    if (!w.req.prev_kv) out.back().prev_kv.reset();
+    if (w.req.prev_kv) {
+      out.push_back(event);
+    } else {
+      // Copying the previous value only to drop it would double the work per watcher.
+      Event& copy = out.emplace_back();
+      copy.type = event.type;
+      copy.kv = event.kv;
+    }
   }
   return out;
 }
