@@ -73,6 +73,8 @@ void WatchStream::handle_create(const pb::WatchCreateRequest& request) {
   store_request.start_revision = request.start_revision();
   store_request.prev_kv = request.prev_kv();
   store_request.progress_notify = request.progress_notify();
+  // This stream's watches get an event back to back, so their responses leave in one write.
+  store_request.group = reinterpret_cast<uintptr_t>(this);
   for (int filter : request.filters()) {
     if (filter == pb::WatchCreateRequest::NOPUT) store_request.filter_put = true;
     if (filter == pb::WatchCreateRequest::NODELETE) store_request.filter_delete = true;

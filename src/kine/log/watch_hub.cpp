@@ -137,7 +137,7 @@ std::unique_ptr<Watch> WatchHub::watch(const WatchRequest& req, WatchCallback ca
       enqueue_locked(w, std::move(batch));
       return std::make_unique<Handle>(shared_from_this(), w);
     }
-    watchers_.emplace(w->id, w);
+    watchers_.emplace(std::make_pair(w->req.group, w->id), w);
     if (w->start_revision <= revision_) {
       if (w->start_revision > recent_base_) {
         std::vector<Event> from_ring;
@@ -168,7 +168,7 @@ std::unique_ptr<Watch> WatchHub::watch(const WatchRequest& req, WatchCallback ca
   }
   std::lock_guard lock(mutex_);
   if (failure) {
-    watchers_.erase(w->id);
+    watchers_.erase(std::make_pair(w->req.group, w->id));
     WatchBatch batch;
     batch.revision = revision_;
     if (failure->code() == Errc::compacted) {
@@ -222,7 +222,7 @@ void WatchHub::request_progress(const std::shared_ptr<Watcher>& w) {
 void WatchHub::cancel(const std::shared_ptr<Watcher>& w) {
   std::unique_lock lock(mutex_);
   w->cancelled = true;
-  watchers_.erase(w->id);
+  watchers_.erase(std::make_pair(w->req.group, w->id));
   w->queue.clear();
   if (std::this_thread::get_id() == delivery_thread_.get_id()) return;  // cancelled from a callback
   delivered_cv_.wait(lock, [&] { return delivering_ != w; });

@@ -138,6 +138,9 @@ struct WatchRequest {
   bool progress_notify = false;  // periodic empty batches carrying the current revision
   bool filter_put = false;
   bool filter_delete = false;
+  // Watches with the same nonzero group (e.g. those of one client stream) are handed an
+  // event one after another, so such a consumer can send them together and early.
+  uint64_t group = 0;
 };
 
 // One delivery to a watcher. Batches arrive in revision order with no gaps and no
