@@ -12,11 +12,9 @@
 
 namespace k3s::kine::grpcserver {
 
-template <class Handler>
-grpc::Status guarded_call(Handler&& handler) {
+inline grpc::Status status_of(std::exception_ptr failure) {
   try {
-    handler();
-    return grpc::Status::OK;
+    std::rethrow_exception(failure);
   } catch (const StoreError& error) {
     if (error.code() == Errc::internal || error.code() == Errc::unavailable) {
       spdlog::warn("kine: request failed: {}", error.what());
@@ -25,6 +23,16 @@ grpc::Status guarded_call(Handler&& handler) {
   } catch (const std::exception& error) {
     spdlog::error("kine: request failed unexpectedly: {}", error.what());
     return {grpc::StatusCode::INTERNAL, std::string("etcdserver: ") + error.what()};
+  }
+}
+
+template <class Handler>
+grpc::Status guarded_call(Handler&& handler) {
+  try {
+    handler();
+    return grpc::Status::OK;
+  } catch (...) {
+    return status_of(std::current_exception());
   }
 }
 

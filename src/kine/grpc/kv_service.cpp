@@ -103,22 +103,57 @@ grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* context,
   return reactor;
 }
 
-grpc::Status KvService::Put(grpc::ServerContext*, const pb::PutRequest* request, pb::PutResponse* response) {
-  return guarded_call([&] {
-    require_key(request->key());
-    if (request->value().size() > kMaxValueBytes) throw StoreError(Errc::too_large, etcdpb::kErrTooLarge);
-    to_proto(store_.put(from_proto(*request)), response);
-    identity_.fill(response->mutable_header(), response->header().revision());
+namespace {
+
+// Validates on the calling thread, then lets the store answer: `answer` turns the store's
+// response into the gRPC one on whichever thread the store calls back on.
+template <class Validate, class Start, class Answer>
+grpc::ServerUnaryReactor* start_write(grpc::CallbackServerContext* context, Validate&& validate, Start&& start,
+                                      Answer answer) {
+  auto* reactor = context->DefaultReactor();
+  grpc::Status invalid = guarded_call(validate);
+  if (!invalid.ok()) {
+    reactor->Finish(invalid);
+    return reactor;
+  }
+  grpc::Status not_started = guarded_call([&] {
+    // Once `start` hands the callback to the store, the store always calls it; it throws
+    // only before that (converting the request).
+    start([reactor, answer = std::move(answer)](auto&& response, std::exception_ptr failure) {
+      reactor->Finish(failure ? status_of(failure) : guarded_call([&] { answer(response); }));
+    });
   });
+  if (!not_started.ok()) reactor->Finish(not_started);
+  return reactor;
 }
 
-grpc::Status KvService::DeleteRange(grpc::ServerContext*, const pb::DeleteRangeRequest* request,
-                                    pb::DeleteRangeResponse* response) {
-  return guarded_call([&] {
-    require_key(request->key());
-    to_proto(store_.delete_range(from_proto(*request)), response);
-    identity_.fill(response->mutable_header(), response->header().revision());
-  });
+}  // namespace
+
+grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* context, const pb::PutRequest* request,
+                                         pb::PutResponse* response) {
+  return start_write(
+      context,
+      [&] {
+        require_key(request->key());
+        if (request->value().size() > kMaxValueBytes) throw StoreError(Errc::too_large, etcdpb::kErrTooLarge);
+      },
+      [&](WriteDone<PutResponse> done) { store_.put_async(from_proto(*request), std::move(done)); },
+      [this, response](const PutResponse& result) {
+        to_proto(result, response);
+        identity_.fill(response->mutable_header(), response->header().revision());
+      });
+}
+
+grpc::ServerUnaryReactor* KvService::DeleteRange(grpc::CallbackServerContext* context,
+                                                 const pb::DeleteRangeRequest* request,
+                                                 pb::DeleteRangeResponse* response) {
+  return start_write(
+      context, [&] { require_key(request->key()); },
+      [&](WriteDone<DeleteRangeResponse> done) { store_.delete_range_async(from_proto(*request), std::move(done)); },
+      [this, response](const DeleteRangeResponse& result) {
+        to_proto(result, response);
+        identity_.fill(response->mutable_header(), response->header().revision());
+      });
 }
 
 namespace {
@@ -145,12 +180,15 @@ void fill_headers(pb::TxnResponse* response, const MemberIdentity& identity) {
 
 }  // namespace
 
-grpc::Status KvService::Txn(grpc::ServerContext*, const pb::TxnRequest* request, pb::TxnResponse* response) {
-  return guarded_call([&] {
-    validate(*request);
-    to_proto(store_.txn(from_proto(*request)), response);
-    fill_headers(response, identity_);
-  });
+grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* context, const pb::TxnRequest* request,
+                                         pb::TxnResponse* response) {
+  return start_write(
+      context, [&] { validate(*request); },
+      [&](WriteDone<TxnResponse> done) { store_.txn_async(from_proto(*request), std::move(done)); },
+      [this, response](const TxnResponse& result) {
+        to_proto(result, response);
+        fill_headers(response, identity_);
+      });
 }
 
 grpc::Status KvService::Compact(grpc::ServerContext*, const pb::CompactionRequest* request,

@@ -8,6 +8,17 @@ namespace k3s::kine::grpcserver {
 
 namespace pb = ::etcdserverpb;
 
+namespace {
+
+std::size_t approximate_size(const Event& event) {
+  // Field tags, lengths and the revision numbers fit well within the constant.
+  std::size_t bytes = 48 + event.kv.key.size() + event.kv.value.size();
+  if (event.prev_kv) bytes += 48 + event.prev_kv->key.size() + event.prev_kv->value.size();
+  return bytes;
+}
+
+}  // namespace
+
 WatchStream::WatchStream(Store& store, const MemberIdentity& identity) : store_(store), identity_(identity) {
   StartRead(&request_);
 }
@@ -62,6 +73,8 @@ void WatchStream::handle_create(const pb::WatchCreateRequest& request) {
   store_request.start_revision = request.start_revision();
   store_request.prev_kv = request.prev_kv();
   store_request.progress_notify = request.progress_notify();
+  // This stream's watches get an event back to back, so their responses leave in one write.
+  store_request.group = reinterpret_cast<uintptr_t>(this);
   for (int filter : request.filters()) {
     if (filter == pb::WatchCreateRequest::NOPUT) store_request.filter_put = true;
     if (filter == pb::WatchCreateRequest::NODELETE) store_request.filter_delete = true;
@@ -160,6 +173,22 @@ void WatchStream::on_batch(int64_t watch_id, WatchBatch batch) {
 }
 
 void WatchStream::emit_locked(Entry& entry, WatchBatch batch) {
+  if (!entry.fragment && batch.compact_revision == 0 && !batch.canceled) {
+    if (finish_requested_) return;
+    auto outgoing = take_outgoing_locked();
+    pb::WatchResponse& built = *outgoing->response;
+    identity_.fill(built.mutable_header(), batch.revision);
+    built.set_watch_id(entry.id);
+    std::size_t bytes = kSmallMessageBytes;
+    built.mutable_events()->Reserve(static_cast<int>(batch.events.size()));
+    for (const auto& event : batch.events) {
+      etcdpb::to_proto(event, built.add_events());
+      bytes += approximate_size(event);
+    }
+    outgoing->bytes = bytes;
+    push_outgoing_locked(std::move(outgoing));
+    return;
+  }
   pb::WatchResponse response;
   identity_.fill(response.mutable_header(), batch.revision);
   response.set_watch_id(entry.id);
@@ -170,12 +199,6 @@ void WatchStream::emit_locked(Entry& entry, WatchBatch batch) {
     int64_t id = entry.id;
     enqueue_locked(std::move(response));
     retire_locked(id);
-    return;
-  }
-  if (!entry.fragment) {
-    response.mutable_events()->Reserve(static_cast<int>(batch.events.size()));
-    for (const auto& event : batch.events) etcdpb::to_proto(event, response.add_events());
-    enqueue_locked(std::move(response));
     return;
   }
   // Split like etcd: each fragment stays under the request size limit (at least one event each).
@@ -189,14 +212,14 @@ void WatchStream::emit_locked(Entry& entry, WatchBatch batch) {
       *next.mutable_header() = response.header();
       next.set_watch_id(entry.id);
       response.set_fragment(true);
-      enqueue_locked(std::move(response));
+      enqueue_locked(std::move(response), fragment_bytes);
       response = std::move(next);
       fragment_bytes = 0;
     }
     fragment_bytes += size;
     *response.add_events() = std::move(event);
   }
-  enqueue_locked(std::move(response));
+  enqueue_locked(std::move(response), fragment_bytes);
 }
 
 void WatchStream::retire_locked(int64_t watch_id) {
@@ -215,9 +238,28 @@ void WatchStream::drop_retired() {
   for (auto& watch : retired) watch->cancel();
 }
 
-void WatchStream::enqueue_locked(pb::WatchResponse response) {
+std::unique_ptr<WatchStream::Outgoing> WatchStream::take_outgoing_locked() {
+  std::unique_ptr<Outgoing> outgoing;
+  if (!spare_.empty()) {
+    outgoing = std::move(spare_.back());
+    spare_.pop_back();
+  } else {
+    outgoing = std::make_unique<Outgoing>();
+  }
+  outgoing->response = google::protobuf::Arena::CreateMessage<pb::WatchResponse>(&outgoing->arena);
+  return outgoing;
+}
+
+void WatchStream::enqueue_locked(pb::WatchResponse response, std::size_t bytes) {
   if (finish_requested_) return;
-  outgoing_.push_back(std::move(response));
+  auto outgoing = take_outgoing_locked();
+  outgoing->response->Swap(&response);  // a copy: different arenas, but these are small
+  outgoing->bytes = bytes;
+  push_outgoing_locked(std::move(outgoing));
+}
+
+void WatchStream::push_outgoing_locked(std::unique_ptr<Outgoing> outgoing) {
+  outgoing_.push_back(std::move(outgoing));
   if (!writing_) {
     writing_ = true;
     start_front_write_locked();
@@ -226,13 +268,13 @@ void WatchStream::enqueue_locked(pb::WatchResponse response) {
 
 void WatchStream::start_front_write_locked() {
   // The front element stays put while the write is in flight (deque keeps references).
-  const pb::WatchResponse& next = outgoing_.front();
+  const pb::WatchResponse& next = *outgoing_.front()->response;
   grpc::WriteOptions options;
   // One event reaches many watches of a stream as one response each; when more are queued
   // behind this one, let gRPC gather them into one socket write, as etcd's server does.
   // Never for the first message (it carries the initial metadata, which a hint would hold
   // back) and never beyond a small budget, so a hinted write always completes promptly.
-  std::size_t size = next.ByteSizeLong();
+  std::size_t size = outgoing_.front()->bytes;
   if (wrote_once_ && outgoing_.size() > 1 && unflushed_bytes_ + size <= kMaxUnflushedBytes) {
     options.set_buffer_hint();
     unflushed_bytes_ += size;
@@ -245,7 +287,13 @@ void WatchStream::start_front_write_locked() {
 
 void WatchStream::OnWriteDone(bool ok) {
   std::unique_lock lock(mutex_);
+  auto written = std::move(outgoing_.front());
   outgoing_.pop_front();
+  if (spare_.size() < kMaxSpare) {
+    written->response = nullptr;
+    written->arena.Reset();
+    spare_.push_back(std::move(written));
+  }
   if (!ok) {
     // The client is gone; nothing more can be delivered.
     finish_requested_ = true;

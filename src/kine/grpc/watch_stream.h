@@ -41,7 +41,8 @@ class WatchStream final : public grpc::ServerBidiReactor<::etcdserverpb::WatchRe
   // Everything below requires mutex_.
   void emit_locked(Entry& entry, WatchBatch batch);
   void retire_locked(int64_t watch_id);
-  void enqueue_locked(::etcdserverpb::WatchResponse response);
+  // `bytes` bounds how much is held back for one socket write; control messages are tiny.
+  void enqueue_locked(::etcdserverpb::WatchResponse response, std::size_t bytes = kSmallMessageBytes);
   void start_front_write_locked();
   void start_next_write_locked(std::unique_lock<std::mutex>& lock);
   void finish_locked(std::unique_lock<std::mutex>& lock);
@@ -55,12 +56,28 @@ class WatchStream final : public grpc::ServerBidiReactor<::etcdserverpb::WatchRe
   std::mutex mutex_;
   std::map<int64_t, std::shared_ptr<Entry>> watches_;
   std::vector<std::unique_ptr<Watch>> retired_;
-  std::deque<::etcdserverpb::WatchResponse> outgoing_;
+  // A response waiting to be written. Each is built in its own arena whose first block is
+  // inline, and finished ones are reused: one event fanned out to a thousand watches is a
+  // thousand responses, and their key/value/header sub-messages would otherwise each be
+  // an allocation of their own.
+  struct Outgoing {
+    Outgoing() : arena(block, sizeof block) {}
+    alignas(16) char block[1024];
+    google::protobuf::Arena arena;
+    ::etcdserverpb::WatchResponse* response = nullptr;
+    std::size_t bytes = 0;  // about its encoded size (not ByteSizeLong: gRPC computes that again)
+  };
+  std::unique_ptr<Outgoing> take_outgoing_locked();
+  void push_outgoing_locked(std::unique_ptr<Outgoing> outgoing);
+  std::deque<std::unique_ptr<Outgoing>> outgoing_;
+  std::vector<std::unique_ptr<Outgoing>> spare_;
+  static constexpr std::size_t kMaxSpare = 64;
   int64_t next_auto_id_ = 0;
   bool writing_ = false;
   bool wrote_once_ = false;
   std::size_t unflushed_bytes_ = 0;  // written with a buffer hint since the last flushing write
   static constexpr std::size_t kMaxUnflushedBytes = 16 * 1024;
+  static constexpr std::size_t kSmallMessageBytes = 64;
   bool finish_requested_ = false;
   bool finished_ = false;
 };

@@ -165,6 +165,36 @@ TxnResponse LogStore::txn(const TxnRequest& req) {
   return write<TxnResponse>([&](Mutations& m) { return m.txn(req); });
 }
 
+void LogStore::put_async(const PutRequest& req, WriteDone<PutResponse> done) {
+  try {
+    check_request_size(req.key, req.value);
+  } catch (...) {
+    done({}, std::current_exception());
+    return;
+  }
+  submit<PutResponse>([req](Mutations& m) { return m.put(req); }, std::move(done));
+}
+
+void LogStore::delete_range_async(const DeleteRangeRequest& req, WriteDone<DeleteRangeResponse> done) {
+  try {
+    check_key(req.key);
+  } catch (...) {
+    done({}, std::current_exception());
+    return;
+  }
+  submit<DeleteRangeResponse>([req](Mutations& m) { return m.delete_range(req); }, std::move(done));
+}
+
+void LogStore::txn_async(const TxnRequest& req, WriteDone<TxnResponse> done) {
+  try {
+    k3s::kine::check_txn_keys(req);
+  } catch (...) {
+    done({}, std::current_exception());
+    return;
+  }
+  submit<TxnResponse>([req](Mutations& m) { return m.txn(req); }, std::move(done));
+}
+
 int64_t LogStore::compact(int64_t revision) {
   std::lock_guard lock(compact_mutex_);
   int64_t previous = compact_revision_.load();

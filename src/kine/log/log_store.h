@@ -29,6 +29,9 @@ class LogStore : public Store {
   PutResponse put(const PutRequest& req) override;
   DeleteRangeResponse delete_range(const DeleteRangeRequest& req) override;
   TxnResponse txn(const TxnRequest& req) override;
+  void put_async(const PutRequest& req, WriteDone<PutResponse> done) override;
+  void delete_range_async(const DeleteRangeRequest& req, WriteDone<DeleteRangeResponse> done) override;
+  void txn_async(const TxnRequest& req, WriteDone<TxnResponse> done) override;
   int64_t compact(int64_t revision) override;
   std::unique_ptr<Watch> watch(const WatchRequest& req, WatchCallback callback) override;
   int64_t lease_grant(int64_t ttl, int64_t id) override;
@@ -43,6 +46,12 @@ class LogStore : public Store {
   template <class Result>
   Result write(std::function<Result(Mutations&)> operation) {
     return writer_->run<Result>(std::move(operation));
+  }
+  template <class Result>
+  void submit(std::function<Result(Mutations&)> operation, WriteDone<Result> done) {
+    auto result = std::make_shared<Result>();
+    writer_->submit([result, operation = std::move(operation)](Mutations& m) { *result = operation(m); },
+                    [result, done = std::move(done)](std::exception_ptr failure) { done(std::move(*result), failure); });
   }
   std::vector<Event> read_history(const KeyRange& range, int64_t from, int64_t to);
   void check_readable_revision(int64_t revision, int64_t current);

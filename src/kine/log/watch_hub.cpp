@@ -9,6 +9,7 @@ namespace {
 
 constexpr std::size_t kRecentEvents = 20000;
 constexpr std::size_t kHistoryBatch = 1000;
+constexpr std::size_t kMaxPass = 256;
 
 }  // namespace
 
@@ -24,7 +25,7 @@ struct WatchHub::Watcher {
   bool progress_wanted = false;
   bool scheduled = false;
   bool finished = false;  // no more batches after what is queued
-  std::deque<WatchBatch> queue;
+  std::vector<WatchBatch> queue;
   std::atomic<bool> cancelled{false};
   std::chrono::steady_clock::time_point last_sent = std::chrono::steady_clock::now();
 };
@@ -69,8 +70,14 @@ std::vector<Event> WatchHub::filtered(const Watcher& w, const std::vector<Event>
     if (!w.range.contains(event.kv.key)) continue;
     if (event.type == Event::Type::put && w.req.filter_put) continue;
     if (event.type == Event::Type::del && w.req.filter_delete) continue;
-    out.push_back(event);
-    if (!w.req.prev_kv) out.back().prev_kv.reset();
+    if (w.req.prev_kv) {
+      out.push_back(event);
+    } else {
+      // Copying the previous value only to drop it would double the work per watcher.
+      Event& copy = out.emplace_back();
+      copy.type = event.type;
+      copy.kv = event.kv;
+    }
   }
   return out;
 }
@@ -130,7 +137,7 @@ std::unique_ptr<Watch> WatchHub::watch(const WatchRequest& req, WatchCallback ca
       enqueue_locked(w, std::move(batch));
       return std::make_unique<Handle>(shared_from_this(), w);
     }
-    watchers_.emplace(w->id, w);
+    watchers_.emplace(std::make_pair(w->req.group, w->id), w);
     if (w->start_revision <= revision_) {
       if (w->start_revision > recent_base_) {
         std::vector<Event> from_ring;
@@ -161,7 +168,7 @@ std::unique_ptr<Watch> WatchHub::watch(const WatchRequest& req, WatchCallback ca
   }
   std::lock_guard lock(mutex_);
   if (failure) {
-    watchers_.erase(w->id);
+    watchers_.erase(std::make_pair(w->req.group, w->id));
     WatchBatch batch;
     batch.revision = revision_;
     if (failure->code() == Errc::compacted) {
@@ -215,14 +222,13 @@ void WatchHub::request_progress(const std::shared_ptr<Watcher>& w) {
 void WatchHub::cancel(const std::shared_ptr<Watcher>& w) {
   std::unique_lock lock(mutex_);
   w->cancelled = true;
-  watchers_.erase(w->id);
+  watchers_.erase(std::make_pair(w->req.group, w->id));
   w->queue.clear();
   if (std::this_thread::get_id() == delivery_thread_.get_id()) return;  // cancelled from a callback
   delivered_cv_.wait(lock, [&] { return delivering_ != w; });
 }
 
-void WatchHub::periodic_progress_locked() {
-  auto now = std::chrono::steady_clock::now();
+void WatchHub::periodic_progress_locked(std::chrono::steady_clock::time_point now) {
   if (now - last_progress_tick_ < progress_interval_) return;
   last_progress_tick_ = now;
   for (const auto& [id, w] : watchers_) {
@@ -235,18 +241,19 @@ void WatchHub::periodic_progress_locked() {
 }
 
 void WatchHub::delivery_loop() {
+  std::vector<std::shared_ptr<Watcher>> pass;
   std::unique_lock lock(mutex_);
   while (true) {
     ready_cv_.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping_ || !ready_.empty(); });
     if (ready_.empty()) {
       if (stopping_) break;
-      periodic_progress_locked();
+      periodic_progress_locked(std::chrono::steady_clock::now());
       continue;
     }
     auto w = std::move(ready_.front());
     ready_.pop_front();
     w->scheduled = false;
-    std::deque<WatchBatch> batches;
+    std::vector<WatchBatch> batches;
     batches.swap(w->queue);
     delivering_ = w;
     lock.unlock();
@@ -259,10 +266,17 @@ void WatchHub::delivery_loop() {
       }
     }
     lock.lock();
-    w->last_sent = std::chrono::steady_clock::now();
     delivering_.reset();
     delivered_cv_.notify_all();
-    if (!stopping_) periodic_progress_locked();
+    // One clock read per pass over the ready watchers, not per watcher: a pass delivering
+    // one event to a thousand watchers would otherwise read the clock twice per watcher.
+    pass.push_back(std::move(w));
+    if (ready_.empty() || pass.size() >= kMaxPass) {
+      auto now = std::chrono::steady_clock::now();
+      for (auto& sent : pass) sent->last_sent = now;
+      pass.clear();
+      if (!stopping_) periodic_progress_locked(now);
+    }
   }
 }
 

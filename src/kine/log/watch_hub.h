@@ -44,7 +44,7 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   void cancel(const std::shared_ptr<Watcher>& w);
   void request_progress(const std::shared_ptr<Watcher>& w);
   void delivery_loop();
-  void periodic_progress_locked();
+  void periodic_progress_locked(std::chrono::steady_clock::time_point now);
   std::vector<Event> filtered(const Watcher& w, const std::vector<Event>& events) const;
 
   HistoryReader read_history_;
@@ -57,7 +57,8 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   int64_t revision_;
   std::deque<Event> recent_;
   int64_t recent_base_;  // every event after this revision (up to revision_) is in recent_
-  std::map<int64_t, std::shared_ptr<Watcher>> watchers_;
+  // Keyed by (group, id): publishing walks a group's watchers together.
+  std::map<std::pair<uint64_t, int64_t>, std::shared_ptr<Watcher>> watchers_;
   std::deque<std::shared_ptr<Watcher>> ready_;
   std::shared_ptr<Watcher> delivering_;
   int64_t next_id_ = 1;

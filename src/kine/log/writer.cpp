@@ -14,7 +14,10 @@ constexpr int kMaxConflictRetries = 16;
 }  // namespace
 
 Writer::Writer(sql::Driver& driver, CommitListener on_commit)
-    : driver_(driver), on_commit_(std::move(on_commit)), thread_([this] { loop(); }) {}
+    : driver_(driver), on_commit_(std::move(on_commit)) {
+  ack_thread_ = std::thread([this] { acknowledge_loop(); });
+  thread_ = std::thread([this] { loop(); });
+}
 
 Writer::~Writer() { stop(); }
 
@@ -26,13 +29,37 @@ void Writer::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(ack_mutex_);
+    ack_stopping_ = true;
+  }
+  ack_wake_.notify_all();
+  if (ack_thread_.joinable()) ack_thread_.join();
 }
 
-void Writer::enqueue(const std::shared_ptr<Job>& job) {
+void Writer::finish(Job& job) {
+  try {
+    job.finished(job.error);
+  } catch (const std::exception& e) {
+    spdlog::error("kine: acknowledging a write failed: {}", e.what());
+  }
+}
+
+void Writer::enqueue(std::function<void(Mutations&)> body, Finished finished, bool finish_on_writer) {
+  auto job = std::make_shared<Job>();
+  job->body = std::move(body);
+  job->finished = std::move(finished);
+  job->finish_on_writer = finish_on_writer;
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) throw StoreError(Errc::unavailable, "kine: store is closed");
-    pending_.push_back(job);
+    if (!stopping_) {
+      pending_.push_back(std::move(job));
+      job.reset();
+    }
+  }
+  if (job) {
+    job->finished(std::make_exception_ptr(StoreError(Errc::unavailable, "kine: store is closed")));
+    return;
   }
   wake_.notify_one();
 }
@@ -50,12 +77,32 @@ void Writer::loop() {
       }
     }
     run_batch(batch);
+    std::vector<std::shared_ptr<Job>> deferred;
     for (auto& job : batch) {
-      if (job->error)
-        job->done.set_exception(job->error);
+      if (job->finish_on_writer)
+        finish(*job);
       else
-        job->done.set_value();
+        deferred.push_back(std::move(job));
     }
+    if (deferred.empty()) continue;
+    {
+      std::lock_guard lock(ack_mutex_);
+      for (auto& job : deferred) to_acknowledge_.push_back(std::move(job));
+    }
+    ack_wake_.notify_one();
+  }
+}
+
+void Writer::acknowledge_loop() {
+  std::unique_lock lock(ack_mutex_);
+  while (true) {
+    ack_wake_.wait(lock, [&] { return ack_stopping_ || !to_acknowledge_.empty(); });
+    if (to_acknowledge_.empty()) return;  // stopping, and everything is answered
+    std::vector<std::shared_ptr<Job>> jobs;
+    jobs.swap(to_acknowledge_);
+    lock.unlock();
+    for (auto& job : jobs) finish(*job);
+    lock.lock();
   }
 }
 

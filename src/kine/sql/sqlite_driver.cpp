@@ -1,9 +1,16 @@
 // SQLite: WAL journal so readers never block the writer, durable commits (synchronous FULL
 // by default, NORMAL on request, never OFF), a busy timeout for other processes on the file.
+// The WAL is checkpointed into the database file by a background thread, not by the commit
+// that happens to cross the threshold (which would hold its writers' answers meanwhile).
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
+
+#include <spdlog/spdlog.h>
 
 #include "kine/store.h"
 #include "sql/drivers.h"
@@ -52,9 +59,78 @@ ErrorKind classify(int code) {
   return ErrorKind::other;
 }
 
+// SQLite's own automatic checkpoint threshold, in WAL pages.
+constexpr int kCheckpointPages = 1000;
+
+// Copies committed WAL pages into the database file on its own connection (PASSIVE: never
+// waits for, nor blocks, readers or the writer). Durability is the WAL's, synced at commit.
+class Checkpointer {
+ public:
+  Checkpointer(std::string path, int busy_timeout_ms) : path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+  // sqlite3_wal_hook: called after a commit with the WAL's size in pages.
+  static int on_commit(void* self, sqlite3*, const char*, int pages) {
+    if (pages >= kCheckpointPages) static_cast<Checkpointer*>(self)->request();
+    return SQLITE_OK;
+  }
+
+ private:
+  void request() {
+    {
+      std::lock_guard lock(mutex_);
+      requested_ = true;
+    }
+    wake_.notify_one();
+  }
+
+  void loop() {
+    sqlite3* db = nullptr;
+    std::unique_lock lock(mutex_);
+    while (true) {
+      wake_.wait(lock, [&] { return stopping_ || requested_; });
+      if (stopping_) break;
+      requested_ = false;
+      lock.unlock();
+      if (!db) {
+        if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+          sqlite3_close_v2(db);
+          db = nullptr;
+        } else {
+          sqlite3_busy_timeout(db, busy_timeout_ms_);
+        }
+      }
+      int rc = db ? sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) : SQLITE_CANTOPEN;
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        spdlog::warn("kine: sqlite checkpoint of {} failed: {}", path_, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+      lock.lock();
+    }
+    lock.unlock();
+    sqlite3_close_v2(db);
+  }
+
+  std::string path_;
+  int busy_timeout_ms_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool requested_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 class SqliteConnection : public Connection {
  public:
-  SqliteConnection(const std::string& path, const SqliteOptions& options) : path_(path) {
+  SqliteConnection(const std::string& path, const SqliteOptions& options, std::shared_ptr<Checkpointer> checkpointer)
+      : path_(path), checkpointer_(std::move(checkpointer)) {
     int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                              nullptr);
     if (rc != SQLITE_OK) {
@@ -69,6 +145,8 @@ class SqliteConnection : public Connection {
     if (mode.empty() || mode[0].bytes(0) != "wal")
       throw SqlError(ErrorKind::other, "sqlite: " + path + " cannot use WAL journal mode (read-only location?)");
     execute("PRAGMA synchronous=" + options.synchronous);
+    // Replaces SQLite's automatic checkpoint on this connection.
+    sqlite3_wal_hook(db_, &Checkpointer::on_commit, checkpointer_.get());
   }
 
   ~SqliteConnection() override {
@@ -191,6 +269,7 @@ class SqliteConnection : public Connection {
   }
 
   std::string path_;
+  std::shared_ptr<Checkpointer> checkpointer_;  // outlives the hook registered on db_
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
@@ -210,7 +289,15 @@ class SqliteDriver : public Driver {
     if (ec) throw SqlError(ErrorKind::other, "sqlite: cannot create directory " + parent.string() + ": " + ec.message());
   }
 
-  std::unique_ptr<Connection> connect() override { return std::make_unique<SqliteConnection>(path_, options_); }
+  std::unique_ptr<Connection> connect() override {
+    std::shared_ptr<Checkpointer> checkpointer;
+    {
+      std::lock_guard lock(checkpointer_mutex_);
+      if (!checkpointer_) checkpointer_ = std::make_shared<Checkpointer>(path_, options_.busy_timeout_ms);
+      checkpointer = checkpointer_;
+    }
+    return std::make_unique<SqliteConnection>(path_, options_, std::move(checkpointer));
+  }
 
   std::vector<std::string> schema_statements() const override {
     return {
@@ -243,6 +330,8 @@ class SqliteDriver : public Driver {
  private:
   std::string path_;
   SqliteOptions options_;
+  std::mutex checkpointer_mutex_;
+  std::shared_ptr<Checkpointer> checkpointer_;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -137,6 +138,9 @@ struct WatchRequest {
   bool progress_notify = false;  // periodic empty batches carrying the current revision
   bool filter_put = false;
   bool filter_delete = false;
+  // Watches with the same nonzero group (e.g. those of one client stream) are handed an
+  // event one after another, so such a consumer can send them together and early.
+  uint64_t group = 0;
 };
 
 // One delivery to a watcher. Batches arrive in revision order with no gaps and no
@@ -178,6 +182,10 @@ struct StoreStatus {
   std::string version;  // of the database server, where known
 };
 
+// The answer to a write, or why it failed (a StoreError, or another exception): called once.
+template <class Response>
+using WriteDone = std::function<void(Response&& response, std::exception_ptr failure)>;
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -186,6 +194,15 @@ class Store {
   virtual PutResponse put(const PutRequest& req) = 0;
   virtual DeleteRangeResponse delete_range(const DeleteRangeRequest& req) = 0;
   virtual TxnResponse txn(const TxnRequest& req) = 0;
+
+  // The same writes without parking the caller: a store that batches commits calls `done`
+  // from its own thread once the write is durable (so `done` must be quick and must not
+  // block); by default the write runs on the caller's thread.
+  virtual void put_async(const PutRequest& req, WriteDone<PutResponse> done) { answer(done, [&] { return put(req); }); }
+  virtual void delete_range_async(const DeleteRangeRequest& req, WriteDone<DeleteRangeResponse> done) {
+    answer(done, [&] { return delete_range(req); });
+  }
+  virtual void txn_async(const TxnRequest& req, WriteDone<TxnResponse> done) { answer(done, [&] { return txn(req); }); }
 
   // Removes history at or below `revision` (etcd Compact). Returns the new compact revision.
   virtual int64_t compact(int64_t revision) = 0;
@@ -201,6 +218,19 @@ class Store {
 
   virtual StoreStatus status() = 0;
   virtual int64_t current_revision() = 0;
+
+ private:
+  template <class Response, class Write>
+  static void answer(const WriteDone<Response>& done, Write&& write) {
+    Response response;
+    std::exception_ptr failure;
+    try {
+      response = write();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    done(std::move(response), failure);
+  }
 };
 
 struct StoreConfig {
