@@ -333,9 +333,11 @@ TEST_F(ClientE2E, LeaderElectionOneWinnerThenTakeover) {
     LeaderElectionConfig c;
     c.lease_name = "client-e2e-lock";
     c.identity = id;
-    c.lease_duration = 4s;
-    c.renew_deadline = 3s;
-    c.retry_period = 500ms;
+    // Long enough that a holder on a heavily loaded machine still renews in time (with 4 s it
+    // once lost the lease while alive and the test saw a takeover it had not caused).
+    c.lease_duration = 12s;
+    c.renew_deadline = 8s;
+    c.retry_period = 1s;
     c.release_on_cancel = false;  // simulate a holder that just stops renewing
     c.on_started_leading = [&started](std::stop_token token) {
       ++started;
@@ -356,7 +358,7 @@ TEST_F(ClientE2E, LeaderElectionOneWinnerThenTakeover) {
 
   Json lease = client_a.get(resources::kLeases, "kube-system", "client-e2e-lock");
   EXPECT_EQ(lease["spec"]["holderIdentity"], "candidate-a");
-  EXPECT_EQ(lease["spec"]["leaseDurationSeconds"], 4);
+  EXPECT_EQ(lease["spec"]["leaseDurationSeconds"], 12);
 
   a.stop();
   thread_a.join();
