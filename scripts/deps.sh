@@ -12,7 +12,7 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config git
   libpq-dev libmariadb-dev zlib1g-dev)
 runtime_pkgs=(containerd runc containernetworking-plugins iptables iproute2)
 test_pkgs=(etcd-server etcd-client postgresql mariadb-server python3 curl busybox-static zstd
-  shellcheck systemd util-linux docker-registry skopeo python3-kubernetes
+  shellcheck systemd util-linux docker-registry skopeo python3-kubernetes crun
   clang-14 libclang-rt-14-dev)  # scripts/fuzz.sh only; CI replays the corpus with g++
 pkgs=("${build_pkgs[@]}")
 case "$mode" in

@@ -9,6 +9,11 @@
 #   agent               `k3s server --disable-agent` plus a separate `k3s agent --server
 #                       https://127.0.0.1:PORT --token <node-token>` with its own data dir;
 #                       the agent process is measured (the issue's "agent RSS").
+# K3S_AGENT_BENCH_INTERVAL=SECONDS spaces the pod creates (default 0: all back to back, a burst);
+#   with a spacing the node can keep up with, the figures are each pod's own start-up latency
+#   rather than the queue of a burst (Kubernetes' pod start-up SLO is measured at a set rate).
+# K3S_AGENT_BENCH_NODE_ARGS="--default-runtime crun ..." adds flags to the node's command
+#   (the server in embedded mode, the agent otherwise).
 # K3S_AGENT_BENCH_WRAP="heaptrack -o FILE" runs the separate agent under that command (profiling).
 # K3S_AGENT_BENCH_HOLD=SECONDS pauses after each RSS measurement (prints the pid) for profiling.
 # Runs in private mount + network namespaces so it leaves nothing behind on the host.
@@ -19,6 +24,8 @@ KUBECTL=${2:?kubectl binary}
 IMAGES_DIR=${3:?directory with k3s-airgap-images-amd64.tar (scripts/build-images.sh)}
 PODS=${4:-50}
 MODE=${K3S_AGENT_BENCH_MODE:-embedded}
+INTERVAL=${K3S_AGENT_BENCH_INTERVAL:-0}
+read -r -a NODE_ARGS <<<"${K3S_AGENT_BENCH_NODE_ARGS:-}"
 case "$MODE" in embedded|agent) ;; *) echo "K3S_AGENT_BENCH_MODE: embedded or agent, not '$MODE'" >&2; exit 2 ;; esac
 if [ -z "${K3S_AGENT_BENCH_INNER:-}" ]; then
   WORK=$(mktemp -d /tmp/k3s-bench-agent.XXXXXX)
@@ -28,6 +35,13 @@ if [ -z "${K3S_AGENT_BENCH_INNER:-}" ]; then
   exit $rc
 fi
 ip link set lo up
+# crun refuses a cgroup hybrid host whose v2 hierarchy holds controllers (this VM: hugetlb).
+# Binding them to v1 hierarchies in this private mount namespace lets both runtimes run under
+# the same conditions; the controllers return to v2 once the run's cgroups are gone.
+for controller in $(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null); do
+  mkdir -p "$WORK/cgroup-$controller" && mount -t cgroup -o "$controller" cgroup "$WORK/cgroup-$controller" &&
+    echo "note: cgroup controller $controller moved from the v2 hierarchy to a v1 one for this run"
+done
 for d in /run/k3s /var/lib/kubelet /var/log/pods /var/lib/cni /etc/rancher; do mkdir -p "$d" && mount -t tmpfs tmpfs "$d"; done
 KC=$WORK/kubeconfig
 DATA=$WORK/data
@@ -57,7 +71,7 @@ start=$(date +%s.%N)
 PORT=6443
 SERVER_ARGS=(--data-dir "$DATA" --bind-address 127.0.0.1 --https-listen-port "$PORT" --write-kubeconfig "$KC")
 if [ "$MODE" = embedded ]; then
-  "$K3S" server "${SERVER_ARGS[@]}" --node-name bench >"$WORK/log" 2>&1 &
+  "$K3S" server "${SERVER_ARGS[@]}" --node-name bench "${NODE_ARGS[@]}" >"$WORK/log" 2>&1 &
   SERVER_PID=$!
   MEASURED_PID=$SERVER_PID
 else
@@ -70,7 +84,7 @@ else
   printf 'server start -> API ready: %.2f s\n' "$(echo "$(date +%s.%N) - $start" | bc)"
   start=$(date +%s.%N)
   ${K3S_AGENT_BENCH_WRAP:-} "$K3S" agent --server "https://127.0.0.1:$PORT" --token "$(cat "$DATA/server/node-token")" \
-    --data-dir "$NODE_DATA" --node-name bench >"$WORK/agent.log" 2>&1 &
+    --data-dir "$NODE_DATA" --node-name bench "${NODE_ARGS[@]}" >"$WORK/agent.log" 2>&1 &
   AGENT_PID=$!
   MEASURED_PID=$AGENT_PID
 fi
@@ -111,9 +125,9 @@ k delete pod warm --wait=false >/dev/null
 # Pods are created and watched over the API directly (Python's ssl with the admin client
 # certificate): a kubectl process per create or poll would add its own start-up (~0.5 s) to
 # every measurement.
-python3 - "$PORT" "$DATA/server/tls" "$PODS" <<'PY'
+python3 - "$PORT" "$DATA/server/tls" "$PODS" "$INTERVAL" <<'PY'
 import http.client, json, ssl, sys, time
-port, tls, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+port, tls, n, interval = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 ctx = ssl.create_default_context(cafile=f"{tls}/server-ca.crt")
 ctx.load_cert_chain(f"{tls}/client-admin.crt", f"{tls}/client-admin.key")
 conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx)
@@ -124,7 +138,7 @@ def call(method, path, body=None):
     data = r.read()
     return r.status, data
 created, running = {}, {}
-for i in range(n):
+def create(i):
     name = f"lat-{i}"
     doc = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"bench": "lat"}},
            "spec": {"terminationGracePeriodSeconds": 0,
@@ -133,8 +147,14 @@ for i in range(n):
     status, body = call("POST", "/api/v1/namespaces/default/pods", doc)
     if status != 201:
         sys.exit(f"create {name}: HTTP {status}: {body[:200]}")
-deadline = time.time() + 600
+next_create, made = time.time(), 0
+deadline = time.time() + 600 + n * interval
 while len(running) < n and time.time() < deadline:
+    # Creates that are due (all of them at once without an interval), then one poll.
+    while made < n and time.time() >= next_create:
+        create(made)
+        made += 1
+        next_create += interval
     status, body = call("GET", "/api/v1/namespaces/default/pods?labelSelector=bench%3Dlat")
     now = time.time()
     for item in json.loads(body)["items"] if status == 200 else []:
@@ -147,7 +167,8 @@ if len(lat) < n:
     print(f"only {len(lat)}/{n} pods reached Running")
 def pct(q):
     return lat[min(len(lat) - 1, int(round(q * (len(lat) - 1))))] if lat else float("nan")
-print(f"pod create -> Running over {len(lat)} pods (created back to back): p50 {pct(0.5):.2f} s, p99 {pct(0.99):.2f} s")
+how = "created back to back" if interval == 0 else f"one created every {interval:g} s"
+print(f"pod create -> Running over {len(lat)} pods ({how}): p50 {pct(0.5):.2f} s, p99 {pct(0.99):.2f} s")
 PY
 sleep 5
 rss "$PODS pods"

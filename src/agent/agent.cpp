@@ -138,6 +138,7 @@ int run_agent(const cli::AgentConfig& config) {
   options.containerd.data_dir = config.data_dir;
   options.containerd.pause_image = config.pause_image;
   options.containerd.snapshotter = config.snapshotter;
+  options.containerd.default_runtime = config.default_runtime;
   options.containerd.private_registry = config.private_registry;
   options.container_runtime_endpoint = config.container_runtime_endpoint;
   auto& kubelet = options.kubelet;

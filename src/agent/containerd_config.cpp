@@ -133,16 +133,27 @@ std::string render_containerd_config(const ContainerdOptions& options, const Reg
       << toml_bool(options.restrict_oom_score_adj || !can_lower_oom_score_adj()) << "\n"
       << "  sandbox_image = " << toml_string(options.pause_image) << "\n\n"
       << cri << ".containerd]\n"
-      << "  snapshotter = " << toml_string(options.snapshotter) << "\n"
-      << "  disable_snapshot_annotations = true\n\n"
+      << "  snapshotter = " << toml_string(options.snapshotter) << "\n";
+  if (!options.default_runtime.empty()) {
+    out << "  default_runtime_name = " << toml_string(options.default_runtime) << "\n";
+  }
+  out << "  disable_snapshot_annotations = true\n\n"
       << cri << ".cni]\n"
       << "  bin_dir = " << toml_string(options.cni_bin_dir) << "\n"
       << "  conf_dir = " << toml_string(paths.cni_conf_dir) << "\n\n"
       << cri << ".containerd.runtimes.runc]\n"
       << "  runtime_type = \"io.containerd.runc.v2\"\n\n"
       << cri << ".containerd.runtimes.runc.options]\n"
-      << "  SystemdCgroup = " << toml_bool(options.systemd_cgroup) << "\n\n"
-      << cri << ".registry]\n"
+      << "  SystemdCgroup = " << toml_bool(options.systemd_cgroup) << "\n\n";
+  for (const auto& [handler, runtime] : options.runtimes) {
+    const std::string table = cri + ".containerd.runtimes." + toml_string(handler);
+    out << table << "]\n"
+        << "  runtime_type = " << toml_string(runtime.runtime_type) << "\n\n"
+        << table << ".options]\n"
+        << "  BinaryName = " << toml_string(runtime.binary) << "\n"
+        << "  SystemdCgroup = " << toml_bool(options.systemd_cgroup) << "\n\n";
+  }
+  out << cri << ".registry]\n"
       << "  config_path = " << toml_string(paths.registry_hosts_dir) << "\n";
   // Mirrors and TLS live in certs.d/<host>/hosts.toml; credentials have no place there in
   // containerd 1.6, so they stay in the CRI plugin's per-registry configs.
@@ -220,6 +231,7 @@ std::string render_config_template(const std::string& template_text, const Conta
       {".NodeConfig.Containerd.Config", paths.config_file},
       {".NodeConfig.Containerd.Registry", paths.registry_hosts_dir},
       {".NodeConfig.DataDir", options.data_dir},
+      {".NodeConfig.DefaultRuntime", options.default_runtime},
   };
   std::string out;
   size_t pos = 0;

@@ -49,6 +49,12 @@ Node::~Node() { stop(); }
 void Node::start() {
   if (kubelet_) return;
   const ContainerdPaths paths = containerd_paths(options_.containerd);
+  if (options_.container_runtime_endpoint.empty()) {
+    // Looked up at every start, so a runtime installed since the last one is picked up.
+    options_.containerd.runtimes = find_container_runtimes();
+    check_default_runtime(options_.containerd);
+    check_runtimes_usable(options_.containerd);
+  }
   runtime_ = start_container_runtime(options_.containerd, options_.container_runtime_endpoint,
                                      options_.runtime_ready_timeout);
   spdlog::info("agent: container runtime at {}", runtime_.endpoint);

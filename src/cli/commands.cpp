@@ -97,6 +97,8 @@ std::vector<Flag> agent_flags(AgentConfig& c) {
   f.push_back(str("container-runtime-endpoint", {}, "", "(agent/runtime)",
                   "Disable embedded containerd and use the CRI socket at the given path",
                   c.container_runtime_endpoint));
+  f.push_back(str("default-runtime", {}, "", "(agent/runtime)", "Set the default runtime in containerd",
+                  c.default_runtime));
   f.push_back(str("pause-image", {}, "", "(agent/runtime)", "Customized pause image for containerd sandbox",
                   c.pause_image));
   f.push_back(str("snapshotter", {}, "", "(agent/runtime)", "Override default containerd snapshotter",

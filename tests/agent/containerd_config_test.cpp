@@ -174,6 +174,77 @@ TEST(ContainerdConfig, BadOptionsAreRejected) {
   EXPECT_THROW(render_containerd_config(o, {}), std::invalid_argument);
 }
 
+TEST(ContainerRuntimes, FoundWhereK3sLooksFirstHitWinning) {
+  TempDir root;
+  const auto touch = [&](const std::string& path) {
+    fs::create_directories(fs::path(root.path + path).parent_path());
+    std::ofstream(root.path + path) << "#!/bin/sh\n";
+  };
+  touch("/usr/local/bin/crun");
+  touch("/usr/local/nvidia/toolkit/nvidia-container-runtime");  // the GPU operator's install
+  touch("/usr/bin/nvidia-container-runtime");                    // loses to it
+  fs::create_directories(root.path + "/opt/kwasm/bin/containerd-shim-spin-v1");  // a directory: skipped
+  touch("/usr/bin/containerd-shim-spin-v1");
+  auto found = find_container_runtimes(root.path + "/");
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found["crun"].binary, "/usr/local/bin/crun");
+  EXPECT_EQ(found["crun"].runtime_type, "io.containerd.runc.v2");
+  EXPECT_EQ(found["nvidia"].binary, "/usr/local/nvidia/toolkit/nvidia-container-runtime");
+  EXPECT_EQ(found["spin"].binary, "/usr/bin/containerd-shim-spin-v1");
+  EXPECT_EQ(found["spin"].runtime_type, "io.containerd.spin.v2");
+  EXPECT_TRUE(find_container_runtimes(root.path + "/nowhere").empty());
+}
+
+TEST(ContainerRuntimes, RenderedAsHandlersWithTheChosenDefault) {
+  TempDir dir;
+  auto o = options_in(dir);
+  auto text = render_containerd_config(o, {});
+  EXPECT_EQ(text.find("default_runtime_name"), std::string::npos);  // containerd's runc
+  o.runtimes["crun"] = {"io.containerd.runc.v2", "/usr/bin/crun"};
+  o.default_runtime = "crun";
+  o.systemd_cgroup = true;
+  text = render_containerd_config(o, {});
+  const std::string cri = "[plugins.\"io.containerd.grpc.v1.cri\".containerd";
+  EXPECT_NE(text.find(cri + "]\n  snapshotter = \"native\"\n  default_runtime_name = \"crun\"\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(cri + ".runtimes.\"crun\"]\n  runtime_type = \"io.containerd.runc.v2\"\n\n" + cri +
+                      ".runtimes.\"crun\".options]\n  BinaryName = \"/usr/bin/crun\"\n  SystemdCgroup = true\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(cri + ".runtimes.runc]"), std::string::npos);  // runc stays available
+}
+
+TEST(ContainerRuntimes, UnknownDefaultRuntimeNamesWhatThereIs) {
+  TempDir dir;
+  auto o = options_in(dir);
+  o.default_runtime = "runc";
+  EXPECT_NO_THROW(check_default_runtime(o));
+  o.default_runtime = "crun";
+  try {
+    check_default_runtime(o);
+    FAIL() << "crun is not among the runtimes";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "--default-runtime crun: no such container runtime on this node (available: runc)");
+  }
+  o.runtimes["crun"] = {"io.containerd.runc.v2", "/usr/bin/crun"};
+  EXPECT_NO_THROW(check_default_runtime(o));
+}
+
+TEST(ContainerRuntimes, CrunOnAHybridCgroupHostWithV2ControllersIsAProblem) {
+  TempDir root;
+  EXPECT_EQ(runtime_host_problem("crun", root.path), "");  // cgroup v2 only: no unified/ mount
+  fs::create_directories(root.path + "/sys/fs/cgroup/unified");
+  std::ofstream(root.path + "/sys/fs/cgroup/unified/cgroup.controllers") << "\n";
+  EXPECT_EQ(runtime_host_problem("crun", root.path), "");  // hybrid, but v2 holds no controller
+  std::ofstream(root.path + "/sys/fs/cgroup/unified/cgroup.controllers") << "hugetlb\n";
+  EXPECT_NE(runtime_host_problem("crun", root.path).find("(hugetlb in /sys/fs/cgroup/unified)"), std::string::npos);
+  EXPECT_EQ(runtime_host_problem("nvidia", root.path), "");
+  auto o = options_in(root);
+  o.runtimes["crun"] = {"io.containerd.runc.v2", "/usr/bin/crun"};
+  EXPECT_NO_THROW(check_runtimes_usable(o, root.path));  // only a warning while crun is not the default
+  o.default_runtime = "crun";
+  EXPECT_THROW(check_runtimes_usable(o, root.path), std::invalid_argument);
+}
+
 TEST(AirgapImages, RecognisesArchiveNames) {
   EXPECT_TRUE(is_airgap_image_file("k3s-airgap-images-amd64.tar"));
   EXPECT_TRUE(is_airgap_image_file("a.tar.gz"));

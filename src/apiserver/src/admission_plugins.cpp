@@ -1,9 +1,15 @@
 #include "admission_plugins.h"
 
 #include "context.h"
+#include "object/meta.h"
 #include "object/pod_resources.h"
 
 namespace k3s::apiserver {
+
+ApiError pod_forbidden(const Json& pod, const std::string& why) {
+  return ApiError(403, "Forbidden", "pods \"" + object::name_of(pod) + "\" is forbidden: " + why,
+                  {{"name", object::name_of(pod)}, {"kind", "pods"}});
+}
 
 // kube-apiserver's order of the mutating plugins that apply here.
 void admit_create(ApiContext& ctx, const ResourceRequest& req, Json& object, bool dry_run) {
@@ -11,6 +17,7 @@ void admit_create(ApiContext& ctx, const ResourceRequest& req, Json& object, boo
   if (kind == "Pod") admit_limit_range(ctx, req, object);
   if (kind == "Pod" || kind == "Secret") admit_service_account(ctx, req, object);
   if (kind == "Pod") admit_priority(ctx, req, object);
+  if (kind == "Pod") admit_runtime_class(ctx, req, object);
   if (kind == "PersistentVolumeClaim") admit_default_storage_class(ctx, req, object);
   // The QoS class is computed once the resources are final (kube's PrepareForCreate runs
   // after mutating admission).

@@ -3,7 +3,11 @@
 // stored. Each throws ApiError to reject the request.
 #pragma once
 
+#include <string>
+
 #include <nlohmann/json.hpp>
+
+#include "status.h"
 
 namespace k3s::apiserver {
 
@@ -11,6 +15,9 @@ struct ApiContext;
 struct ResourceRequest;
 
 void admit_create(ApiContext& ctx, const ResourceRequest& req, nlohmann::json& object, bool dry_run);
+
+// 403 `pods "<name>" is forbidden: <why>`, as kube's admission.NewForbidden words it.
+ApiError pod_forbidden(const nlohmann::json& pod, const std::string& why);
 
 // ServiceAccount: a pod runs as an existing account, gets its image pull secrets and, unless
 // automounting is off, the kube-api-access projected volume (token, ca.crt, namespace)
@@ -22,6 +29,11 @@ void admit_limit_range(ApiContext& ctx, const ResourceRequest& req, nlohmann::js
 
 // Priority: priorityClassName (or the global default class) resolved into spec.priority.
 void admit_priority(ApiContext& ctx, const ResourceRequest& req, nlohmann::json& pod);
+
+// RuntimeClass: a pod's runtimeClassName must name a RuntimeClass, whose overhead becomes
+// spec.overhead and whose scheduling nodeSelector and tolerations join the pod's; an
+// overhead the pod sets itself must match the class's.
+void admit_runtime_class(ApiContext& ctx, const ResourceRequest& req, nlohmann::json& pod);
 
 // ResourceQuota: refuses a create past a quota of the namespace, else charges it (not on a
 // dry run).

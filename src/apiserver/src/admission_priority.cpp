@@ -8,11 +8,6 @@ namespace k3s::apiserver {
 
 namespace {
 
-ApiError pod_forbidden(const Json& pod, const std::string& why) {
-  return ApiError(403, "Forbidden", "pods \"" + object::name_of(pod) + "\" is forbidden: " + why,
-                  {{"name", object::name_of(pod)}, {"kind", "pods"}});
-}
-
 CachedPtr global_default(WatchCache* classes) {
   CachedPtr chosen;
   for (const auto& item : classes->list(ObjectFilter{}, 0, "").items) {

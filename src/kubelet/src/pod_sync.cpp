@@ -188,9 +188,10 @@ bool PodSyncer::ensure_sandbox(const Json& pod, PodState& state) {
   }
   fs::create_directories(pod_log_directory(ctx_.config, pod));
   auto config = build_sandbox_config(ctx_.config, pod, attempts, ctx_.resolv_conf);
+  const std::string handler = runtime_handler(pod, state);
   const auto sandbox_start = std::chrono::steady_clock::now();
   try {
-    state.sandbox_id = ctx_.runtime.run_pod_sandbox(config, "", std::chrono::minutes(4));
+    state.sandbox_id = ctx_.runtime.run_pod_sandbox(config, handler, std::chrono::minutes(4));
     spdlog::debug("kubelet: sandbox of pod {} ready in {} ms", pod_display(pod),
                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sandbox_start)
                       .count());
@@ -207,6 +208,25 @@ bool PodSyncer::ensure_sandbox(const Json& pod, PodState& state) {
   std::ofstream(dir + "/etc-hosts", std::ios::trunc) << render_hosts_file(pod, state.pod_ip);
   state.started_seen.clear();
   return true;
+}
+
+std::string PodSyncer::runtime_handler(const Json& pod, PodState& state) {
+  const Json& spec = pod["spec"];
+  const std::string name = spec.contains("runtimeClassName") && spec["runtimeClassName"].is_string()
+                               ? spec["runtimeClassName"].get<std::string>()
+                               : "";
+  if (name.empty()) return "";  // the runtime's default handler
+  std::string failure;
+  try {
+    return ctx_.api.get(client::resources::kRuntimeClasses, "", name).value("handler", "");
+  } catch (const client::ApiError& e) {
+    // Worded as the kubelet's RuntimeClass manager words a lister miss.
+    failure = e.code() == 404 ? "runtimeclass.node.k8s.io \"" + name + "\" not found"
+                              : "failed to lookup RuntimeClass " + name + ": " + e.what();
+  }
+  ctx_.events.event(pod, client::kEventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: " + failure);
+  state.waiting["*"] = {"ContainerCreating", ""};
+  throw std::runtime_error(failure);
 }
 
 v1::AuthConfig PodSyncer::auth_for(const Json& pod, const std::string& image) {

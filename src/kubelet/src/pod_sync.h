@@ -95,6 +95,9 @@ class PodSyncer {
 
  private:
   bool ensure_sandbox(const Json& pod, PodState& state);
+  // The CRI handler of the pod's RuntimeClass ("" for none); throws after an event when the
+  // class cannot be read.
+  std::string runtime_handler(const Json& pod, PodState& state);
   std::optional<std::string> ensure_image(const Json& pod, const Json& container, PodState& state);
   bool start_container(const Json& pod, const Json& container, PodState& state, uint32_t attempt,
                        const std::map<std::string, std::string>& volumes);

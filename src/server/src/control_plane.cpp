@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -14,6 +15,7 @@
 #include "client/leader_election.h"
 #include "controllers/controller_manager.h"
 #include "object/meta.h"
+#include "packaged_runtimes.h"
 #include "scheduler/scheduler.h"
 
 namespace k3s::server {
@@ -100,6 +102,14 @@ ControlPlane::ControlPlane(const cli::ServerConfig& config, const ServerCerts& c
           rest.burst = options.kube_api_burst;
         });
   }
+  const bool runtimes_disabled =
+      std::find(config.disable.begin(), config.disable.end(), kRuntimesComponent) != config.disable.end();
+  packaged_ = std::jthread(
+      [rest = client::config_from_certificates(server, certs.server_ca.cert_file, certs.admin_cert, certs.admin_key),
+       runtimes_disabled](std::stop_token stop) {
+        client::Client api(rest);
+        deploy_runtime_classes(api, runtimes_disabled, stop);
+      });
   if (!config.disable_scheduler) {
     scheduler::SchedulerOptions options;
     for (const auto& flag : scheduler::apply_scheduler_args(options, config.kube_scheduler_args))
@@ -115,6 +125,10 @@ ControlPlane::ControlPlane(const cli::ServerConfig& config, const ServerCerts& c
 }
 
 void ControlPlane::stop() {
+  if (packaged_.joinable()) {
+    packaged_.request_stop();
+    packaged_.join();
+  }
   for (auto& c : components_) {
     c->stopping = true;
     c->elector->stop();

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "bootstrap.h"
@@ -24,6 +25,8 @@ class ControlPlane {
  private:
   struct Component;
   std::vector<std::unique_ptr<Component>> components_;
+  // Packaged components applied once at start (idempotent, so not leader-elected).
+  std::jthread packaged_;
 };
 
 }  // namespace k3s::server

@@ -39,6 +39,7 @@ void EmbeddedAgent::run() {
     options.containerd.data_dir = agent.data_dir;
     options.containerd.pause_image = agent.pause_image;
     options.containerd.snapshotter = agent.snapshotter;
+    options.containerd.default_runtime = agent.default_runtime;
     options.containerd.private_registry = agent.private_registry;
     options.container_runtime_endpoint = agent.container_runtime_endpoint;
     auto& kubelet = options.kubelet;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +21,17 @@ inline constexpr const char* kDefaultPauseImage = "docker.io/rancher/mirrored-pa
 inline constexpr const char* kDefaultRegistriesFile = "/etc/rancher/k3s/registries.yaml";
 inline constexpr const char* kDefaultContainerdStateDir = "/run/k3s/containerd";
 
+// A low-level runtime containerd's CRI plugin can run pods with, besides its built-in runc.
+struct ContainerRuntime {
+  std::string runtime_type = "io.containerd.runc.v2";
+  std::string binary;  // absolute path; runc-compatible for io.containerd.runc.v2, else the shim
+};
+
+// The runtimes k3s looks for on a node (crun; the NVIDIA container runtimes; the WebAssembly
+// shims), keyed by the handler name RuntimeClasses refer to. `root` is the file-system root
+// to search under ("/" on a real node; tests pass a directory).
+std::map<std::string, ContainerRuntime> find_container_runtimes(const std::string& root = "/");
+
 struct ContainerdOptions {
   std::string data_dir = "/var/lib/rancher/k3s";   // agent files live under <data_dir>/agent
   std::string pause_image = kDefaultPauseImage;      // --pause-image
@@ -32,6 +44,10 @@ struct ContainerdOptions {
   std::string stream_server_address = "127.0.0.1";
   std::string stream_server_port = "10010";
   std::string containerd_binary = "containerd";
+  // Extra runtime handlers (find_container_runtimes) and containerd's default one
+  // (--default-runtime; empty keeps containerd's "runc").
+  std::map<std::string, ContainerRuntime> runtimes;
+  std::string default_runtime;
   bool systemd_cgroup = false;
   // Clamp pods' oom_score_adj to containerd's own. Forced on when this process lacks
   // CAP_SYS_RESOURCE (containers, restricted sandboxes): lowering the score would make every
@@ -57,6 +73,18 @@ ContainerdPaths containerd_paths(const ContainerdOptions& options);
 
 // Whether this process may lower oom_score_adj (has CAP_SYS_RESOURCE in its effective set).
 bool can_lower_oom_score_adj();
+
+// Throws std::invalid_argument naming the handlers there are when `default_runtime` is
+// neither runc nor one of `runtimes`: containerd itself would only fail to load its CRI plugin.
+void check_default_runtime(const ContainerdOptions& options);
+
+// Why a found runtime cannot run containers on this host ("" when it can): crun refuses a
+// cgroup hybrid host whose v2 hierarchy holds controllers.
+std::string runtime_host_problem(const std::string& handler, const std::string& root = "/");
+
+// Warns about found runtimes that cannot work here; throws std::invalid_argument when that
+// is the default runtime, since then no pod at all would start.
+void check_runtimes_usable(const ContainerdOptions& options, const std::string& root = "/");
 
 // The config.toml text (containerd config version 2) for these options and registries.
 std::string render_containerd_config(const ContainerdOptions& options, const Registries& registries);

@@ -31,6 +31,7 @@ struct AgentConfig {
   std::string container_runtime_endpoint;
   std::string pause_image = "rancher/mirrored-pause:3.6";
   std::string snapshotter = "overlayfs";
+  std::string default_runtime;  // --default-runtime: containerd's default handler (runc when empty)
   std::string private_registry = "/etc/rancher/k3s/registries.yaml";
   std::vector<std::string> kubelet_args;  // --kubelet-arg key=value
   std::vector<std::string> kube_proxy_args;

@@ -82,6 +82,7 @@ inline const GroupVersionResource kLeases{"coordination.k8s.io", "v1", "leases"}
 inline const GroupVersionResource kEndpointSlices{"discovery.k8s.io", "v1", "endpointslices"};
 inline const GroupVersionResource kPodDisruptionBudgets{"policy", "v1", "poddisruptionbudgets"};
 inline const GroupVersionResource kPriorityClasses{"scheduling.k8s.io", "v1", "priorityclasses"};
+inline const GroupVersionResource kRuntimeClasses{"node.k8s.io", "v1", "runtimeclasses"};
 inline const GroupVersionResource kStorageClasses{"storage.k8s.io", "v1", "storageclasses"};
 inline const GroupVersionResource kCSRs{"certificates.k8s.io", "v1", "certificatesigningrequests"};
 inline const GroupVersionResource kHPAs{"autoscaling", "v2", "horizontalpodautoscalers"};
