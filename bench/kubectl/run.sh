@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `kubectl get pods` wall time and peak RSS: the bundled kubectl (`k3s kubectl`) against the
 # real kubectl 1.33 on the same server, with N pods in one namespace. Each command runs
-# RUNS times; prints a markdown table of medians (wall ms via date +%s%N, peak RSS from
-# GNU time's %M). Informational only: nothing passes or fails on timings.
+# RUNS times; prints a markdown table of medians. Informational only: nothing passes or
+# fails on timings.
 # Usage: bench/kubectl/run.sh <k3s binary> [real kubectl] [pods] [runs]
 set -euo pipefail
 K3S=${1:?k3s binary}
@@ -20,28 +20,39 @@ for i in $(seq 1 "$PODS"); do
   printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: bench-%d}\nspec: {containers: [{name: c, image: busybox}]}\n---\n' "$i"
 done | "$REAL" --kubeconfig "$work/kc" apply -f - >/dev/null
 
-measure() {  # measure <label> <command...>: prints "label | median ms | median peak KiB"
+# pair <label> <real kubectl args...>: runs the real kubectl and `k3s kubectl` with the same
+# arguments RUNS times each, alternating so that load drift hits both alike. Each run is one
+# fork+exec+wait4 from a Python harness (no shell, no `date`/`time` processes whose own
+# start-up would be counted: that added ~15 ms to every figure before), wall time from
+# perf_counter, peak RSS from the child's own rusage. Prints two table rows of medians.
+pair() {
   local label=$1; shift
-  local times=() rss=()
-  "$@" >/dev/null 2>&1  # warm caches (discovery cache for the real kubectl)
-  for _ in $(seq 1 "$RUNS"); do
-    local start end
-    start=$(date +%s%N)
-    /usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>&1
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000000 )))
-    rss+=("$(cat "$work/rss")")
-  done
-  local t r
-  t=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  r=$(printf '%s\n' "${rss[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1024}')
-  echo "| $label | $t | $r |"
+  python3 - "$RUNS" "$label" "$REAL" "$K3S" "$@" <<'PY'
+import os, statistics, sys, time
+runs, label, real, k3s, args = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+commands = {f"kubectl 1.33 {label}": [real] + args, f"k3s kubectl {label}": [k3s, "kubectl"] + args}
+devnull = os.open(os.devnull, os.O_WRONLY)
+def once(argv):
+    start = time.perf_counter()
+    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1),
+                                                                  (os.POSIX_SPAWN_DUP2, devnull, 2)])
+    _, status, usage = os.wait4(pid, 0)
+    wall = (time.perf_counter() - start) * 1000
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(argv)}: exit status {os.waitstatus_to_exitcode(status)}")
+    return wall, usage.ru_maxrss / 1024
+results = {name: [] for name in commands}
+for argv in commands.values():
+    once(argv)  # warm caches (the real kubectl's discovery cache too)
+for _ in range(runs):
+    for name, argv in commands.items():
+        results[name].append(once(argv))
+for name, samples in results.items():
+    print(f"| {name} | {statistics.median(w for w, _ in samples):.1f} | {statistics.median(r for _, r in samples):.1f} |")
+PY
 }
-echo "| command ($PODS pods, median of $RUNS) | wall (ms) | peak RSS (MiB) |"
+echo "| command ($PODS pods, median of $RUNS, alternating) | wall (ms) | peak RSS (MiB) |"
 echo "|---|---:|---:|"
-measure "kubectl 1.33 get pods" "$REAL" --kubeconfig "$work/kc" get pods
-measure "k3s kubectl get pods" "$K3S" kubectl --kubeconfig "$work/kc" get pods
-measure "kubectl 1.33 get pods -o json" "$REAL" --kubeconfig "$work/kc" get pods -o json
-measure "k3s kubectl get pods -o json" "$K3S" kubectl --kubeconfig "$work/kc" get pods -o json
-measure "kubectl 1.33 version --client" "$REAL" version --client
-measure "k3s kubectl version --client" "$K3S" kubectl version --client
+pair "get pods" --kubeconfig "$work/kc" get pods
+pair "get pods -o json" --kubeconfig "$work/kc" get pods -o json
+pair "version --client" version --client

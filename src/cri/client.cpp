@@ -1,5 +1,6 @@
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "cri/api.grpc.pb.h"
@@ -73,6 +74,10 @@ Client::Client(const std::string& endpoint, Timeout default_timeout)
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
+  // The kubelet's reconnect schedule (100 ms, growing to 3 s) instead of gRPC's (1 s growing
+  // to 120 s), so a runtime that is still starting is seen soon after its socket appears.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 3000);
   stubs_->channel = grpc::CreateCustomChannel(endpoint_, grpc::InsecureChannelCredentials(), args);
   stubs_->runtime = v1::RuntimeService::NewStub(stubs_->channel);
   stubs_->image = v1::ImageService::NewStub(stubs_->channel);
@@ -108,6 +113,13 @@ bool Client::wait_until_ready(Timeout budget) {
   auto give_up = std::chrono::steady_clock::now() + budget;
   auto pause = std::chrono::milliseconds(50);
   while (true) {
+    // Waiting on the channel drives its connection attempt. Without a call in progress
+    // nothing reads the runtime's HTTP/2 SETTINGS, the attempt times out, and a fail-fast
+    // Version during the backoff that follows fails at once: a containerd that was serving
+    // after 0.1 s went unseen for ~5 s.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - std::chrono::steady_clock::now());
+    stubs_->channel->WaitForConnected(std::chrono::system_clock::now() +
+                                      std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(2000)));
     try {
       version(std::chrono::seconds(2));
       return true;
