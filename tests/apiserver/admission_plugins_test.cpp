@@ -1,4 +1,4 @@
-// The state-dependent admission plugins: LimitRanger, Priority, DefaultStorageClass, and the
+// The state-dependent admission plugins: LimitRanger, Priority, RuntimeClass, DefaultStorageClass, and the
 // QoS class computed from the final resources.
 #include "api_fixture.h"
 
@@ -83,6 +83,48 @@ TEST_F(AdmissionFixture, PriorityClassResolution) {
   EXPECT_EQ(defaulted["spec"]["priorityClassName"], "everyday");
   EXPECT_EQ(defaulted["spec"]["priority"], 100);
   EXPECT_EQ(defaulted["spec"]["preemptionPolicy"], "Never");
+}
+
+TEST_F(AdmissionFixture, RuntimeClassOverheadAndScheduling) {
+  auto r = create_pod("nowhere", Json::object(), {{"runtimeClassName", "gvisor"}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json(r).value("message", ""), "pods \"nowhere\" is forbidden: pod rejected: RuntimeClass \"gvisor\" not found");
+  r = create_pod("self-made", Json::object(), {{"overhead", {{"cpu", "10m"}}}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json(r).value("message", ""),
+            "pods \"self-made\" is forbidden: pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead");
+
+  create("/apis/node.k8s.io/v1/runtimeclasses",
+         {{"apiVersion", "node.k8s.io/v1"},
+          {"kind", "RuntimeClass"},
+          {"metadata", {{"name", "sandboxed"}}},
+          {"handler", "crun"},
+          {"overhead", {{"podFixed", {{"cpu", "250m"}, {"memory", "120Mi"}}}}},
+          {"scheduling",
+           {{"nodeSelector", {{"runtime", "crun"}}},
+            {"tolerations", Json::array({{{"key", "sandbox"}, {"operator", "Exists"}, {"effect", "NoSchedule"}}})}}}});
+  Json pod = json(create_pod("boxed", Json::object(),
+                             {{"runtimeClassName", "sandboxed"}, {"nodeSelector", {{"disk", "ssd"}}}}));
+  EXPECT_EQ(pod["spec"]["overhead"], (Json{{"cpu", "250m"}, {"memory", "120Mi"}}));
+  EXPECT_EQ(pod["spec"]["nodeSelector"], (Json{{"disk", "ssd"}, {"runtime", "crun"}}));
+  int sandbox_tolerations = 0;
+  for (const auto& t : pod["spec"]["tolerations"]) sandbox_tolerations += t.value("key", "") == "sandbox";
+  EXPECT_EQ(sandbox_tolerations, 1) << pod["spec"]["tolerations"].dump();
+
+  // The same overhead written otherwise is accepted; a different one is not.
+  EXPECT_EQ(create_pod("same", Json::object(),
+                       {{"runtimeClassName", "sandboxed"}, {"overhead", {{"cpu", "0.25"}, {"memory", "120Mi"}}}})
+                .status,
+            201);
+  r = create_pod("other", Json::object(), {{"runtimeClassName", "sandboxed"}, {"overhead", {{"cpu", "1"}}}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json(r).value("message", ""),
+            "pods \"other\" is forbidden: pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead");
+  r = create_pod("clash", Json::object(), {{"runtimeClassName", "sandboxed"}, {"nodeSelector", {{"runtime", "runc"}}}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json(r).value("message", ""),
+            "pods \"clash\" is forbidden: conflict: runtimeClass.scheduling.nodeSelector[runtime] = crun; "
+            "pod.spec.nodeSelector[runtime] = runc");
 }
 
 TEST_F(AdmissionFixture, ClaimsGetTheDefaultStorageClass) {

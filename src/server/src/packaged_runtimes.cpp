@@ -34,9 +34,10 @@ bool ours(const client::Json& object) {
 
 void apply_once(client::Client& api, bool disabled) {
   const auto existing = api.list(client::resources::kRuntimeClasses, "");
+  const auto items = existing.value("items", client::Json::array());
   for (const char* handler : kHandlers) {
     const client::Json* found = nullptr;
-    for (const auto& item : existing.value("items", client::Json::array())) {
+    for (const auto& item : items) {
       if (item["metadata"].value("name", "") == handler) found = &item;
     }
     if (disabled) {
