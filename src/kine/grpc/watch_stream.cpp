@@ -186,7 +186,7 @@ void WatchStream::emit_locked(Entry& entry, WatchBatch batch) {
       bytes += approximate_size(event);
     }
     outgoing->bytes = bytes;
-    push_outgoing_locked(std::move(outgoing));
+    push_outgoing_locked(std::move(outgoing), batch.more_in_group);
     return;
   }
   pb::WatchResponse response;
@@ -258,8 +258,12 @@ void WatchStream::enqueue_locked(pb::WatchResponse response, std::size_t bytes) 
   push_outgoing_locked(std::move(outgoing));
 }
 
-void WatchStream::push_outgoing_locked(std::unique_ptr<Outgoing> outgoing) {
+void WatchStream::push_outgoing_locked(std::unique_ptr<Outgoing> outgoing, bool more_coming) {
   outgoing_.push_back(std::move(outgoing));
+  // While the store is still handing this stream's watches the same event, hold the
+  // responses back; the last one starts (or joins) a run of writes that ends in one flush.
+  more_coming_ = more_coming;
+  if (more_coming) return;
   if (!writing_) {
     writing_ = true;
     start_front_write_locked();
@@ -275,7 +279,7 @@ void WatchStream::start_front_write_locked() {
   // Never for the first message (it carries the initial metadata, which a hint would hold
   // back) and never beyond a small budget, so a hinted write always completes promptly.
   std::size_t size = outgoing_.front()->bytes;
-  if (wrote_once_ && outgoing_.size() > 1 && unflushed_bytes_ + size <= kMaxUnflushedBytes) {
+  if (wrote_once_ && (outgoing_.size() > 1 || more_coming_) && unflushed_bytes_ + size <= kMaxUnflushedBytes) {
     options.set_buffer_hint();
     unflushed_bytes_ += size;
   } else {

@@ -68,12 +68,14 @@ class WatchStream final : public grpc::ServerBidiReactor<::etcdserverpb::WatchRe
     std::size_t bytes = 0;  // about its encoded size (not ByteSizeLong: gRPC computes that again)
   };
   std::unique_ptr<Outgoing> take_outgoing_locked();
-  void push_outgoing_locked(std::unique_ptr<Outgoing> outgoing);
+  // `more_coming`: the store hands another watch of this stream a batch right after this one.
+  void push_outgoing_locked(std::unique_ptr<Outgoing> outgoing, bool more_coming = false);
   std::deque<std::unique_ptr<Outgoing>> outgoing_;
   std::vector<std::unique_ptr<Outgoing>> spare_;
   static constexpr std::size_t kMaxSpare = 64;
   int64_t next_auto_id_ = 0;
   bool writing_ = false;
+  bool more_coming_ = false;  // the last response queued said more follow at once
   bool wrote_once_ = false;
   std::size_t unflushed_bytes_ = 0;  // written with a buffer hint since the last flushing write
   static constexpr std::size_t kMaxUnflushedBytes = 16 * 1024;

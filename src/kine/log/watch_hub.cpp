@@ -255,6 +255,13 @@ void WatchHub::delivery_loop() {
     w->scheduled = false;
     std::vector<WatchBatch> batches;
     batches.swap(w->queue);
+    // Tell the consumer when a watch of the same group is next in line, so it can gather
+    // the group's output into one write (publish queues a group's watchers together).
+    if (!batches.empty() && w->req.group != 0) {
+      for (std::size_t i = 0; i + 1 < batches.size(); ++i) batches[i].more_in_group = true;
+      const auto& next = ready_.empty() ? nullptr : ready_.front();
+      batches.back().more_in_group = next && next->req.group == w->req.group && !next->cancelled && !next->queue.empty();
+    }
     delivering_ = w;
     lock.unlock();
     for (auto& batch : batches) {

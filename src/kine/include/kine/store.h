@@ -153,6 +153,10 @@ struct WatchBatch {
   int64_t compact_revision = 0;
   bool canceled = false;
   std::string cancel_reason;
+  // A hint only: the store is about to deliver another batch to a watch of the same
+  // WatchRequest::group right after this one, so a consumer may hold its output back
+  // until a batch without the hint arrives (one socket write for the whole group).
+  bool more_in_group = false;
 };
 
 // Called from a store-owned thread; must return quickly (queue, don't block).
