@@ -17,9 +17,9 @@ start_server
 
 out=$(k get ns 2>&1)
 for ns in default kube-system kube-public kube-node-lease; do
-  echo "$out" | grep -qE "^$ns +Active" || fail "get ns lacks $ns: $out"
+  grep -qE "^$ns +Active" <<<"$out" || fail "get ns lacks $ns: $out"
 done
-echo "$out" | head -1 | grep -qE '^NAME +STATUS +AGE' && pass "get ns table" || fail "get ns header: $out"
+head -1 <<<"$out" | grep -qE '^NAME +STATUS +AGE' && pass "get ns table" || fail "get ns header: $out"
 
 # create / get / delete a configmap
 cm1='{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm1"},"data":{"a":"b"}}'
@@ -27,7 +27,7 @@ k create -f - <<<"$cm1" >/dev/null 2>&1 && pass "create configmap" || fail "crea
 [ "$(k get configmap cm1 -o jsonpath='{.data.a}')" = "b" ] && pass "get configmap jsonpath" || fail "get configmap data"
 k get cm cm1 | grep -qE '^cm1 +1 +' && pass "configmap table" || fail "configmap table: $(k get cm cm1 2>&1)"
 out=$(k create -f - <<<"$cm1" 2>&1) && fail "duplicate create succeeded"
-echo "$out" | grep -q 'AlreadyExists\|already exists' && pass "409 AlreadyExists" || fail "duplicate create: $out"
+grep -q 'AlreadyExists\|already exists' <<<"$out" && pass "409 AlreadyExists" || fail "duplicate create: $out"
 
 # apply: create then update
 cat >"$WORK/cm.yaml" <<'YAML'
@@ -43,11 +43,11 @@ YAML
 k apply -f "$WORK/cm.yaml" 2>&1 | grep -q 'created' && pass "apply create" || fail "apply create: $(k apply -f "$WORK/cm.yaml" 2>&1)"
 sed -i 's/key: one/key: two/' "$WORK/cm.yaml"
 out=$(k apply -f "$WORK/cm.yaml" 2>&1)
-echo "$out" | grep -q 'configured' && pass "apply update" || fail "apply update: $out"
+grep -q 'configured' <<<"$out" && pass "apply update" || fail "apply update: $out"
 [ "$(k get cm applied -o jsonpath='{.data.key}')" = "two" ] && pass "apply changed data" || fail "apply data"
 
 # output formats
-k get cm applied -o yaml | grep -q '^kind: ConfigMap' && pass "-o yaml" || fail "-o yaml"
+grep -q '^kind: ConfigMap' <<<"$(k get cm applied -o yaml)" && pass "-o yaml" || fail "-o yaml"
 k get cm applied -o json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["metadata"]["uid"] and d["metadata"]["resourceVersion"]' \
   && pass "-o json uid/resourceVersion" || fail "-o json"
 k get cm -l app=demo -o name | grep -qx 'configmap/applied' && pass "label selector" || fail "label selector"
@@ -69,7 +69,7 @@ grep -q 'configmap/watched' "$WORK/watch.out" && pass "watch sees a create" || f
 # delete, then 404
 k delete cm cm1 >/dev/null 2>&1 && pass "delete" || fail "delete"
 out=$(k get cm cm1 2>&1) && fail "get after delete succeeded"
-echo "$out" | grep -q 'configmaps "cm1" not found' && pass "404 NotFound" || fail "404: $out"
+grep -q 'configmaps "cm1" not found' <<<"$out" && pass "404 NotFound" || fail "404: $out"
 
 # a workload from apply, scaled through the scale subresource
 cat >"$WORK/deploy.yaml" <<'YAML'
@@ -97,7 +97,7 @@ k apply -f "$WORK/deploy.yaml" >/dev/null 2>&1 && k scale deployment scaled --re
 k create deployment defaulted --image=nginx:1.25 --port=80 >/dev/null 2>&1
 got=$(k get deploy defaulted -o jsonpath='{.spec.template.spec.restartPolicy}/{.spec.template.spec.dnsPolicy}/{.spec.template.spec.schedulerName}/{.spec.template.spec.terminationGracePeriodSeconds}/{.spec.template.spec.containers[0].imagePullPolicy}/{.spec.template.spec.containers[0].terminationMessagePath}/{.spec.template.spec.containers[0].terminationMessagePolicy}/{.spec.template.spec.containers[0].ports[0].protocol}')
 [ "$got" = "Always/ClusterFirst/default-scheduler/30/IfNotPresent//dev/termination-log/File/TCP" ] &&
-  k get deploy defaulted -o yaml | grep -qE '^      securityContext: \{\}$' && pass "create deployment: template defaulted" ||
+  grep -qE '^      securityContext: \{\}$' <<<"$(k get deploy defaulted -o yaml)" && pass "create deployment: template defaulted" ||
   fail "template defaults: $got $(k get deploy defaulted -o yaml 2>&1 | sed -n '/template:/,$p')"
 # Updates and patches are defaulted too: a patch dropping a defaulted field gets it back, and a
 # no-op does not bump the generation (so the deployment controller sees the same template).
@@ -111,7 +111,7 @@ k get deploy defaulted -o json | k replace -f - >/dev/null 2>&1
 [ "$(k get deploy defaulted -o jsonpath='{.metadata.generation}')" = "$gen" ] && pass "replace of the read object is a no-op" ||
   fail "replace bumped generation: $(k get deploy defaulted -o jsonpath='{.metadata.generation}') (was $gen)"
 out=$(k apply -f "$WORK/deploy.yaml" 2>&1)
-echo "$out" | grep -q 'deployment.apps/scaled unchanged' && pass "apply twice: unchanged" || fail "second apply: $out"
+grep -q 'deployment.apps/scaled unchanged' <<<"$out" && pass "apply twice: unchanged" || fail "second apply: $out"
 [ "$(k get deploy scaled -o jsonpath='{.metadata.generation}')" = "2" ] && pass "second apply keeps the generation" ||
   fail "second apply generation: $(k get deploy scaled -o jsonpath='{.metadata.generation}')"
 
@@ -135,7 +135,7 @@ openssl x509 -req -in "$WORK/jane.csr" -CA "$TLS/client-ca.crt" -CAkey "$TLS/cli
   -days 1 -extfile "$WORK/cli.ext" -out "$WORK/jane.crt" 2>/dev/null
 k config set-credentials jane --client-certificate="$WORK/jane.crt" --client-key="$WORK/jane.key" --embed-certs >/dev/null
 out=$(k --user jane get secrets 2>&1)
-echo "$out" | grep -q 'secrets is forbidden: User "jane" cannot list resource "secrets"' && pass "403 for a user without grants" || fail "403: $out"
+grep -q 'secrets is forbidden: User "jane" cannot list resource "secrets"' <<<"$out" && pass "403 for a user without grants" || fail "403: $out"
 
 # pods/binding: what the scheduler uses to place a pod; a second binding is a conflict
 k create -f - >/dev/null <<<'{"apiVersion":"v1","kind":"Pod","metadata":{"name":"bindme"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}'
@@ -144,7 +144,7 @@ k create --raw /api/v1/namespaces/default/pods/bindme/binding -f - <<<"$binding"
 [ "$(k get pod bindme -o jsonpath='{.spec.nodeName}/{.status.conditions[?(@.type=="PodScheduled")].status}')" = "node-a/True" ] \
   && pass "bound pod has nodeName and PodScheduled" || fail "bound pod: $(k get pod bindme -o json 2>&1 | head -40)"
 out=$(k create --raw /api/v1/namespaces/default/pods/bindme/binding -f - <<<"$binding" 2>&1) && fail "second binding succeeded"
-echo "$out" | grep -q 'already assigned to node "node-a"' && pass "second binding 409" || fail "second binding: $out"
+grep -q 'already assigned to node "node-a"' <<<"$out" && pass "second binding 409" || fail "second binding: $out"
 
 # errors straight from the API
 server=$(k config view -o jsonpath='{.clusters[0].cluster.server}')
@@ -153,9 +153,9 @@ code=$(curl -sk -o "$WORK/anon.json" -w '%{http_code}' "$server/api/v1/namespace
 [ "$(curl -sk "$server/ping")" = pong ] && pass "/ping" || fail "/ping"
 curl -sk "$server/cacerts" | grep -q 'BEGIN CERTIFICATE' && pass "/cacerts" || fail "/cacerts"
 out=$(k create --raw /api/v1/namespaces/default/configmaps -f - <<<'{"kind": "ConfigMap", bad json' 2>&1)
-echo "$out" | grep -qi 'BadRequest\|error decoding\|400' && pass "malformed body 400" || fail "malformed body: $out"
+grep -qi 'BadRequest\|error decoding\|400' <<<"$out" && pass "malformed body 400" || fail "malformed body: $out"
 out=$(k get --raw /version 2>&1)
-echo "$out" | grep -q '"gitVersion": *"v1.33' && pass "/version" || fail "/version: $out"
+grep -q '"gitVersion": *"v1.33' <<<"$out" && pass "/version" || fail "/version: $out"
 
 # kubectl's generators use the typed clients: before 1.31 they send JSON bodies, from 1.31 on
 # protobuf (application/vnd.kubernetes.protobuf), so both encodings are exercised here.

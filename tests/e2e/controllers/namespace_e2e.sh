@@ -51,7 +51,7 @@ expect "content deletion condition" \
 expect "only the held configmap is left" "configmap/held" k -n doomed get configmaps -o name
 expect "the namespace still has its finalizer" kubernetes k get ns doomed -o jsonpath='{.spec.finalizers[*]}'
 out=$(k -n doomed create configmap late 2>&1) && fail "created content in a terminating namespace" ||
-  { echo "$out" | grep -q "because it is being terminated" && pass "no new content while terminating" || fail "refusal: $out"; }
+  { grep -q "because it is being terminated" <<<"$out" && pass "no new content while terminating" || fail "refusal: $out"; }
 
 k -n doomed patch configmap held --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null || fail "release finalizer"
 wait_for "namespace removed" NotFound sh -c "'$KUBECTL' --kubeconfig '$KC' get ns doomed 2>&1 | grep -o NotFound"
@@ -66,7 +66,7 @@ expect "no resource lists anything in the namespace" "" echo "${leftover# }"
 # ... nor in the datastore.
 if command -v etcdctl >/dev/null; then
   keys=$(ETCDCTL_API=3 etcdctl --endpoints "unix://$DATA/server/kine.sock" get --prefix /registry/ --keys-only 2>&1)
-  [ -n "$keys" ] && echo "$keys" | grep -q "^/registry/namespaces/default$" && pass "etcdctl reads the datastore" ||
+  [ -n "$keys" ] && grep -q "^/registry/namespaces/default$" <<<"$keys" && pass "etcdctl reads the datastore" ||
     fail "etcdctl: $keys"
   expect "no key of the namespace in the datastore" "" sh -c "echo '$keys' | grep -E '/doomed(/|$)'"
 fi

@@ -48,7 +48,7 @@ import os, pty, sys
 status = pty.spawn(sys.argv[1:])
 sys.exit(os.waitstatus_to_exitcode(status))' "$K3S" kubectl --kubeconfig "$KC" edit configmap editme 2>&1)
 rc=$?
-[ $rc -eq 0 ] && echo "$out" | grep -q "configmap/editme edited" && pass "edit through a pty" || fail "edit: rc=$rc $out"
+[ $rc -eq 0 ] && grep -q "configmap/editme edited" <<<"$out" && pass "edit through a pty" || fail "edit: rc=$rc $out"
 [ "$(k get cm editme -o jsonpath='{.data.key}')" = value2 ] && pass "edit saved" || fail "edit not saved"
 
 # An invalid edit re-opens the file with the error; the second pass fixes it.
@@ -99,7 +99,7 @@ out=$(timeout 60 "$K3S" kubectl --server "https://127.0.0.1:$HANG_PORT" --insecu
 rc=$?
 elapsed=$(( $(date +%s) - start ))
 kill "$HANG_PID" 2>/dev/null; wait "$HANG_PID" 2>/dev/null
-if [ $rc -ne 0 ] && [ $rc -ne 124 ] && echo "$out" | grep -q "^Unable to connect to the server"; then
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q "^Unable to connect to the server" <<<"$out"; then
   pass "silent server fails (${elapsed}s)"
 else
   fail "silent server: rc=$rc out=$out"
@@ -109,7 +109,7 @@ fi
 echo "apiVersion: v1" >"$WORK/unreadable"; chmod 000 "$WORK/unreadable"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$K3S" kubectl --kubeconfig "$WORK/unreadable" get pods 2>&1)
 rc=$?
-[ $rc -eq 1 ] && echo "$out" | grep -q "^error: " && pass "unreadable kubeconfig" || fail "unreadable kubeconfig: rc=$rc $out"
+[ $rc -eq 1 ] && grep -q "^error: " <<<"$out" && pass "unreadable kubeconfig" || fail "unreadable kubeconfig: rc=$rc $out"
 
 # completion: the bash script loads, registers for kubectl and completes commands, flags,
 # types and names through this server (ours is not cobra's script, so not in the parity suite).

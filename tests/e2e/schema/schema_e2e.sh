@@ -17,27 +17,27 @@ start_server
 
 # ---- explain through the real kubectl
 out=$(k explain pods.spec.containers 2>&1)
-echo "$out" | grep -q '^FIELD: containers <\[\]Container>' && pass "explain pods.spec.containers: field line" ||
+grep -q '^FIELD: containers <\[\]Container>' <<<"$out" && pass "explain pods.spec.containers: field line" ||
   fail "explain pods.spec.containers: $out"
-echo "$out" | grep -qP '^  name\t<string> -required-$' && pass "explain: name is required" || fail "explain: no required name: $out"
-echo "$out" | grep -qP '^  ports\t<\[\]ContainerPort>$' && pass "explain: ports type" || fail "explain: ports: $out"
-echo "$out" | grep -qP '^  resources\t<ResourceRequirements>$' && pass "explain: nested type" || fail "explain: resources: $out"
+grep -qP '^  name\t<string> -required-$' <<<"$out" && pass "explain: name is required" || fail "explain: no required name: $out"
+grep -qP '^  ports\t<\[\]ContainerPort>$' <<<"$out" && pass "explain: ports type" || fail "explain: ports: $out"
+grep -qP '^  resources\t<ResourceRequirements>$' <<<"$out" && pass "explain: nested type" || fail "explain: resources: $out"
 
 out=$(k explain deployment.spec --recursive 2>&1)
-echo "$out" | grep -q '^GROUP:      apps' && echo "$out" | grep -q '^KIND:       Deployment' &&
+grep -q '^GROUP:      apps' <<<"$out" && grep -q '^KIND:       Deployment' <<<"$out" &&
   pass "explain deployment.spec --recursive: header" || fail "explain deployment.spec --recursive: $out"
-echo "$out" | grep -qP '^      maxSurge\t<IntOrString>$' && pass "explain --recursive: nested IntOrString" ||
-  fail "explain --recursive lacks strategy.rollingUpdate.maxSurge: $(echo "$out" | head -30)"
-echo "$out" | grep -qP '^      containers\t<\[\]Container> -required-$' && pass "explain --recursive: template containers" ||
+grep -qP '^      maxSurge\t<IntOrString>$' <<<"$out" && pass "explain --recursive: nested IntOrString" ||
+  fail "explain --recursive lacks strategy.rollingUpdate.maxSurge: $(head -30 <<<"$out")"
+grep -qP '^      containers\t<\[\]Container> -required-$' <<<"$out" && pass "explain --recursive: template containers" ||
   fail "explain --recursive lacks template.spec.containers"
 
 # The v2 form (the gnostic protobuf document kubectl requests) carries the definitions too.
 out=$(k explain deploy.spec.strategy --recursive --output=plaintext-openapiv2 2>&1)
-echo "$out" | grep -q '^RESOURCE: strategy <Object>' && echo "$out" | grep -qP '^      maxSurge\t<string>$' &&
+grep -q '^RESOURCE: strategy <Object>' <<<"$out" && grep -qP '^      maxSurge\t<string>$' <<<"$out" &&
   pass "explain --output=plaintext-openapiv2" || fail "explain from openapi v2: $out"
 
 out=$(k explain pods.spec.nope 2>&1) && fail "explain of a missing field succeeded"
-echo "$out" | grep -q 'field "nope" does not exist' && pass "explain: missing field named" || fail "explain missing field: $out"
+grep -q 'field "nope" does not exist' <<<"$out" && pass "explain: missing field named" || fail "explain missing field: $out"
 
 # ---- descriptions: the project's own text (src/schema/descriptions) under DESCRIPTION, from
 # the v3 document and from the protobuf v2 one
@@ -63,8 +63,8 @@ got=$(k explain deployment.spec 2>&1 | description_of)
 [ "$got" = "$want" ] && pass "explain deployment.spec: field and type text" ||
   fail "explain deployment.spec: got '$got', want '$want'"
 out=$(k explain pods.spec.containers 2>&1)
-echo "$out" | grep -q '<no description>' && fail "explain pods.spec.containers: a field without description: $out"
-echo "$out" | grep -qP '^  image\t<string>$' && pass "explain pods.spec.containers: every field described" ||
+grep -q '<no description>' <<<"$out" && fail "explain pods.spec.containers: a field without description: $out"
+grep -qP '^  image\t<string>$' <<<"$out" && pass "explain pods.spec.containers: every field described" ||
   fail "explain pods.spec.containers: $out"
 
 # ---- our explain prints what the real kubectl 1.33 prints (1.27's layout differs in blank lines)
@@ -122,29 +122,29 @@ spec:
           protocoll: TCP
 YAML
 out=$(k apply -f "$WORK/typo.yaml" 2>&1) && fail "apply with misspelled nested fields succeeded: $out"
-echo "$out" | grep -q 'strict decoding error: unknown field "spec.template.spec.containers\[0\].imagee", unknown field "spec.template.spec.containers\[0\].ports\[0\].protocoll"' &&
+grep -q 'strict decoding error: unknown field "spec.template.spec.containers\[0\].imagee", unknown field "spec.template.spec.containers\[0\].ports\[0\].protocoll"' <<<"$out" &&
   pass "apply refused, naming the nested paths" || fail "apply error: $out"
-echo "$out" | grep -q 'Deployment in version "v1" cannot be handled as a Deployment' && pass "apply error names the kind" ||
+grep -q 'Deployment in version "v1" cannot be handled as a Deployment' <<<"$out" && pass "apply error names the kind" ||
   fail "apply error form: $out"
 k get deployment typo >/dev/null 2>&1 && fail "refused deployment exists"
 
 out=$(k apply -f "$WORK/typo.yaml" --validate=warn 2>&1) || fail "apply --validate=warn failed: $out"
-echo "$out" | grep -q 'Warning: unknown field "spec.template.spec.containers\[0\].imagee"' &&
+grep -q 'Warning: unknown field "spec.template.spec.containers\[0\].imagee"' <<<"$out" &&
   pass "apply --validate=warn prints a warning per field" || fail "apply --validate=warn: $out"
 k delete deployment typo >/dev/null 2>&1
 
 out=$(k apply -f "$WORK/typo.yaml" --validate=false 2>&1) && pass "apply --validate=false accepts it" ||
   fail "apply --validate=false: $out"
-echo "$out" | grep -q Warning && fail "apply --validate=false warned: $out"
+grep -q Warning <<<"$out" && fail "apply --validate=false warned: $out"
 
 # A patch of an object is checked for what the patch adds, not for the stored object.
 out=$(k patch deployment typo --type=merge -p '{"spec":{"minReadySeconds":1}}' 2>&1) && pass "patch of a known field" ||
   fail "patch of a known field: $out"
 # kubectl patch sends no fieldValidation: the server's default (Warn) names the new field.
 out=$(k patch deployment typo --type=merge -p '{"spec":{"minReadySecondz":1}}' 2>&1) || fail "patch with an unknown field: $out"
-echo "$out" | grep -q 'Warning: unknown field "spec.minReadySecondz"' && pass "patch adding an unknown field warns" ||
+grep -q 'Warning: unknown field "spec.minReadySecondz"' <<<"$out" && pass "patch adding an unknown field warns" ||
   fail "patch unknown field: $out"
-echo "$out" | grep -q 'imagee' && fail "patch warned about the stored object's fields: $out"
+grep -q 'imagee' <<<"$out" && fail "patch warned about the stored object's fields: $out"
 
 # Well-formed objects of many kinds still apply strictly.
 cat >"$WORK/good.yaml" <<'YAML'
