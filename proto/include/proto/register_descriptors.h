@@ -9,12 +9,12 @@
 
 namespace k3s::proto {
 
-// Every compiled .proto file (the server and kine: Kubernetes API, etcd, CRI, gRPC health).
+// Every compiled .proto file (the server and kine: etcd, CRI, gRPC health). The Kubernetes API
+// schema is not among them: it has a pool of its own (src/schema, proto/CMakeLists.txt).
 void register_all_descriptors();
 
 // Only the files under these folders of proto/ (e.g. {"cri", "grpc"}) and their imports: a
-// process that never touches the others need not parse and index them (the Kubernetes API
-// descriptors alone are most of the work and several hundred kB of heap).
+// process that never touches the others need not parse and index them.
 void register_descriptors_under(std::initializer_list<std::string_view> folders);
 
 }  // namespace k3s::proto

@@ -7,22 +7,9 @@
 #include <array>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <string_view>
 
-#include "k8s/api/apps_v1.pb.h"
-#include "k8s/api/authentication_v1.pb.h"
-#include "k8s/api/authorization_v1.pb.h"
-#include "k8s/api/autoscaling_v1.pb.h"
-#include "k8s/api/autoscaling_v2.pb.h"
-#include "k8s/api/batch_v1.pb.h"
-#include "k8s/api/certificates_v1.pb.h"
-#include "k8s/api/core_v1.pb.h"
-#include "k8s/api/networking_v1.pb.h"
-#include "k8s/api/policy_v1.pb.h"
-#include "k8s/api/rbac_v1.pb.h"
-#include "k8s/api/scheduling_v1.pb.h"
-#include "k8s/apimachinery/meta_v1.pb.h"
-#include "k8s/apimachinery/runtime.pb.h"
 #include "protobuf_presence.h"
 #include "schema/proto_json.h"
 #include "status.h"
@@ -36,8 +23,27 @@ namespace {
 constexpr std::string_view kEnvelopeMagic{"k8s\0", 4};
 constexpr std::string_view kMetaPackage = "k8s.io.apimachinery.pkg.apis.meta.v1";
 
-// The schema library links every compiled schema file into the descriptor pool.
-void ensure_schemas_linked() { (void)schema::kind_message("", "v1", "ConfigMap"); }
+// runtime.Unknown's fields, read by name: the Kubernetes types are dynamic messages.
+struct Envelope {
+  std::string api_version, kind, raw, content_encoding;
+};
+
+std::optional<Envelope> parse_envelope(std::string_view bytes) {
+  static const pb::Descriptor* const unknown_type =
+      schema::descriptor_pool().FindMessageTypeByName("k8s.io.apimachinery.pkg.runtime.Unknown");
+  std::unique_ptr<pb::Message> unknown = schema::new_message(unknown_type);
+  if (!unknown->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return std::nullopt;
+  const pb::Reflection* r = unknown->GetReflection();
+  const pb::Message& type_meta = r->GetMessage(*unknown, unknown_type->FindFieldByName("typeMeta"));
+  const pb::Descriptor* type_meta_type = type_meta.GetDescriptor();
+  const pb::Reflection* tr = type_meta.GetReflection();
+  Envelope out;
+  out.api_version = tr->GetString(type_meta, type_meta_type->FindFieldByName("apiVersion"));
+  out.kind = tr->GetString(type_meta, type_meta_type->FindFieldByName("kind"));
+  out.raw = r->GetString(*unknown, unknown_type->FindFieldByName("raw"));
+  out.content_encoding = r->GetString(*unknown, unknown_type->FindFieldByName("contentEncoding"));
+  return out;
+}
 
 
 // metav1.Time marshals as RFC 3339 in seconds, MicroTime with microseconds; the zero time as null.
@@ -195,17 +201,15 @@ std::string message_name_for(const std::string& api_version, const std::string& 
 }
 
 Json decode_envelope(const std::string& body) {
-  ensure_schemas_linked();
   if (body.rfind(kEnvelopeMagic, 0) != 0)
     throw bad_request("the protobuf body does not start with the Kubernetes envelope prefix \"k8s\\x00\"");
-  k8s::io::apimachinery::pkg::runtime::Unknown envelope;
-  if (!envelope.ParseFromArray(body.data() + kEnvelopeMagic.size(), static_cast<int>(body.size() - kEnvelopeMagic.size())))
-    throw bad_request("the protobuf envelope (runtime.Unknown) could not be decoded");
-  if (!envelope.contentencoding().empty())
+  std::optional<Envelope> envelope = parse_envelope(std::string_view(body).substr(kEnvelopeMagic.size()));
+  if (!envelope) throw bad_request("the protobuf envelope (runtime.Unknown) could not be decoded");
+  if (!envelope->content_encoding.empty())
     throw ApiError(415, "UnsupportedMediaType",
-                   "the protobuf content encoding \"" + envelope.contentencoding() + "\" is not supported");
-  const std::string& api_version = envelope.typemeta().apiversion();
-  const std::string& kind = envelope.typemeta().kind();
+                   "the protobuf content encoding \"" + envelope->content_encoding + "\" is not supported");
+  const std::string& api_version = envelope->api_version;
+  const std::string& kind = envelope->kind;
   if (kind.empty()) throw bad_request("the protobuf envelope carries no kind");
   // Some clients send meta types such as DeleteOptions under the addressed group's version.
   const pb::DescriptorPool* pool = &schema::descriptor_pool();
@@ -219,8 +223,8 @@ Json decode_envelope(const std::string& body) {
     throw ApiError(415, "UnsupportedMediaType",
                    "the server cannot decode " + api_version + ", Kind=" + kind +
                        " from application/vnd.kubernetes.protobuf; send it as application/json or application/yaml");
-  std::unique_ptr<pb::Message> message(pb::MessageFactory::generated_factory()->GetPrototype(type)->New());
-  if (!message->ParseFromString(envelope.raw()))
+  std::unique_ptr<pb::Message> message = schema::new_message(type);
+  if (!message->ParseFromString(envelope->raw))
     throw bad_request("the protobuf body of " + api_version + ", Kind=" + kind + " could not be decoded");
   Json out = message_to_json(*message);
   Json object = Json::object();

@@ -1,27 +1,13 @@
 #include "descriptors.h"
 
-#include <array>
+#include <memory>
 #include <mutex>
+#include <stdexcept>
 
-#include "k8s/api/apps_v1.pb.h"
-#include "k8s/api/authentication_v1.pb.h"
-#include "k8s/api/authorization_v1.pb.h"
-#include "k8s/api/autoscaling_v1.pb.h"
-#include "k8s/api/autoscaling_v2.pb.h"
-#include "k8s/api/batch_v1.pb.h"
-#include "k8s/api/certificates_v1.pb.h"
-#include "k8s/api/coordination_v1.pb.h"
-#include "k8s/api/core_v1.pb.h"
-#include "k8s/api/discovery_v1.pb.h"
-#include "k8s/api/events_v1.pb.h"
-#include "k8s/api/networking_v1.pb.h"
-#include "k8s/api/node_v1.pb.h"
-#include "k8s/api/policy_v1.pb.h"
-#include "k8s/api/rbac_v1.pb.h"
-#include "k8s/api/scheduling_v1.pb.h"
-#include "k8s/api/storage_v1.pb.h"
-#include "k8s/apimachinery/meta_v1.pb.h"
-#include "k8s/apimachinery/runtime.pb.h"
+#include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/dynamic_message.h>
+
+#include "proto/kubernetes_descriptors.h"
 #include "schema/proto_json.h"
 
 namespace k3s::schema {
@@ -32,39 +18,32 @@ namespace {
 
 constexpr std::string_view kMetaPackage = "k8s.io.apimachinery.pkg.apis.meta.v1";
 
-// Generated descriptors only register when their object file is linked and one of its
-// descriptors is used; static linking drops files nothing references, so name one message of
-// every schema file here.
-const std::vector<const pb::FileDescriptor*>& schema_files() {
-  static const std::vector<const pb::FileDescriptor*> files = [] {
-    std::vector<const pb::FileDescriptor*> out;
-    for (const pb::Descriptor* d : std::array<const pb::Descriptor*, 20>{
-             k8s::io::api::core::v1::ConfigMap::descriptor(),
-             k8s::io::api::apps::v1::Deployment::descriptor(),
-             k8s::io::api::batch::v1::Job::descriptor(),
-             k8s::io::api::certificates::v1::CertificateSigningRequest::descriptor(),
-             k8s::io::api::rbac::v1::Role::descriptor(),
-             k8s::io::api::scheduling::v1::PriorityClass::descriptor(),
-             k8s::io::api::policy::v1::PodDisruptionBudget::descriptor(),
-             k8s::io::api::networking::v1::Ingress::descriptor(),
-             k8s::io::api::authentication::v1::TokenRequest::descriptor(),
-             k8s::io::api::authorization::v1::SelfSubjectAccessReview::descriptor(),
-             k8s::io::api::autoscaling::v1::Scale::descriptor(),
-             k8s::io::api::autoscaling::v2::HorizontalPodAutoscaler::descriptor(),
-             k8s::io::apimachinery::pkg::apis::meta::v1::DeleteOptions::descriptor(),
-             k8s::io::apimachinery::pkg::runtime::RawExtension::descriptor(),
-             k8s::io::apimachinery::pkg::apis::meta::v1::ObjectMeta::descriptor(),
-             k8s::io::api::coordination::v1::Lease::descriptor(),
-             k8s::io::api::discovery::v1::EndpointSlice::descriptor(),
-             k8s::io::api::events::v1::Event::descriptor(),
-             k8s::io::api::node::v1::RuntimeClass::descriptor(),
-             k8s::io::api::storage::v1::StorageClass::descriptor(),
-         })
-      out.push_back(d->file());
-    return out;
+// The embedded Kubernetes schema, every file built once into a pool of its own, in the set's
+// dependency order. Once built, a pool's lookups are safe from any thread.
+struct KubernetesSchema {
+  pb::DescriptorPool pool;
+  std::vector<const pb::FileDescriptor*> files;
+};
+
+const KubernetesSchema& kubernetes_schema() {
+  static const KubernetesSchema* const schema = [] {
+    pb::FileDescriptorSet set;
+    std::string_view bytes = proto::kubernetes_descriptor_set();
+    if (!set.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+      throw std::logic_error("the embedded Kubernetes descriptor set does not parse");
+    auto* built = new KubernetesSchema();
+    for (const pb::FileDescriptorProto& file : set.file()) {
+      const pb::FileDescriptor* descriptor = built->pool.BuildFile(file);
+      if (descriptor == nullptr)
+        throw std::logic_error("the embedded Kubernetes descriptor set does not build: " + file.name());
+      built->files.push_back(descriptor);
+    }
+    return built;
   }();
-  return files;
+  return *schema;
 }
+
+const std::vector<const pb::FileDescriptor*>& schema_files() { return kubernetes_schema().files; }
 
 // The API group of a k8s.io.api.<segment>.<version> package.
 std::string group_of_package_segment(const std::string& segment) {
@@ -292,9 +271,12 @@ bool is_inlined(const google::protobuf::FieldDescriptor* f) {
          names.count(f->name()) > 0;
 }
 
-const google::protobuf::DescriptorPool& descriptor_pool() {
-  (void)detail::schema_files();
-  return *google::protobuf::DescriptorPool::generated_pool();
+const google::protobuf::DescriptorPool& descriptor_pool() { return detail::kubernetes_schema().pool; }
+
+std::unique_ptr<google::protobuf::Message> new_message(const google::protobuf::Descriptor* type) {
+  // The factory keeps one prototype per type and is safe to share between threads.
+  static google::protobuf::DynamicMessageFactory* const factory = new google::protobuf::DynamicMessageFactory();
+  return std::unique_ptr<google::protobuf::Message>(factory->GetPrototype(type)->New());
 }
 
 const google::protobuf::Descriptor* kind_message(const std::string& group, const std::string& version,

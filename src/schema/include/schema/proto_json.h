@@ -2,20 +2,25 @@
 // protobuf request decoder and the schema need, kept in one place.
 #pragma once
 
+#include <memory>
 #include <string>
 
 namespace google::protobuf {
 class Descriptor;
 class DescriptorPool;
 class FieldDescriptor;
+class Message;
 }  // namespace google::protobuf
 
 namespace k3s::schema {
 
-// The generated descriptor pool with every Kubernetes schema file registered. The generated
-// files register on first use, not at start-up (proto/CMakeLists.txt), so a lookup by name
-// must go through here.
+// The pool of the Kubernetes schema (proto/k8s/), built from the embedded descriptor set at
+// first use. These types have no generated classes (proto/CMakeLists.txt): look them up here
+// and make their messages with new_message.
 const google::protobuf::DescriptorPool& descriptor_pool();
+
+// An empty dynamic message of a type from descriptor_pool(), read and written by reflection.
+std::unique_ptr<google::protobuf::Message> new_message(const google::protobuf::Descriptor* type);
 
 // The Go json tag of a field whose generated proto name differs ("aPIGroup" -> "apiGroup").
 std::string json_field_name(const google::protobuf::FieldDescriptor* field);
@@ -24,7 +29,7 @@ std::string json_field_name(const google::protobuf::FieldDescriptor* field);
 bool is_inlined(const google::protobuf::FieldDescriptor* field);
 
 // The compiled message of a kind, or nullptr. `group` is "" for core; meta.k8s.io kinds
-// resolve to apimachinery's meta/v1 package. Every schema file is linked in by this call.
+// resolve to apimachinery's meta/v1 package.
 const google::protobuf::Descriptor* kind_message(const std::string& group, const std::string& version,
                                                  const std::string& kind);
 
