@@ -2,6 +2,8 @@
 // default point at the API server's advertised address and port. In Kubernetes the API
 // server's endpoint reconciler keeps them; here the server has no such loop, so the
 // controller manager (which runs next to the API server) does it.
+#include <chrono>
+
 #include "core/core_controllers.h"
 #include "object/meta.h"
 
@@ -94,7 +96,10 @@ class KubernetesEndpointsController : public QueueController {
         api().create(resource, object);
     } catch (const client::ApiError& e) {
       if (!e.is_already_exists()) throw;
-      throw std::runtime_error(std::string(resource.resource) + " default/kubernetes appeared meanwhile; retrying");
+      // Our own earlier write, not yet in the informer (the services informer's first list
+      // enqueues the key again right after start). Its add event brings the key back with
+      // the object cached; the delayed retry only guards against a missed event.
+      enqueue_after(kKey, std::chrono::seconds(1));
     }
   }
 
