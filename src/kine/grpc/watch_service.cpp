@@ -4,9 +4,8 @@
 
 namespace k3s::kine::grpcserver {
 
-grpc::ServerBidiReactor<::etcdserverpb::WatchRequest, ::etcdserverpb::WatchResponse>* WatchService::Watch(
-    grpc::CallbackServerContext*) {
-  return new WatchStream(store_, identity_);
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* WatchService::Watch(grpc::CallbackServerContext*) {
+  return new WatchStream(store_, identity_, encoder_);
 }
 
 }  // namespace k3s::kine::grpcserver

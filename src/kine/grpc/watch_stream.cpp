@@ -19,14 +19,24 @@ std::size_t approximate_size(const Event& event) {
 
 }  // namespace
 
-WatchStream::WatchStream(Store& store, const MemberIdentity& identity) : store_(store), identity_(identity) {
-  StartRead(&request_);
+WatchStream::WatchStream(Store& store, const MemberIdentity& identity, WatchEncoder& encoder)
+    : store_(store), identity_(identity), encoder_(encoder) {
+  StartRead(&request_buffer_);
 }
 
 void WatchStream::OnReadDone(bool ok) {
   drop_retired();
   if (!ok) {
     // Like etcd, a client that closes its sending side keeps receiving until it cancels.
+    return;
+  }
+  request_.Clear();
+  if (!grpc::SerializationTraits<pb::WatchRequest>::Deserialize(&request_buffer_, &request_).ok()) {
+    // gRPC's own handler would end the call over a message it cannot parse.
+    spdlog::warn("kine: watch stream sent a message that is not a WatchRequest");
+    std::unique_lock lock(mutex_);
+    finish_requested_ = true;
+    finish_locked(lock);
     return;
   }
   try {
@@ -40,7 +50,7 @@ void WatchStream::OnReadDone(bool ok) {
     spdlog::warn("kine: watch stream request failed: {}", error.what());
   }
   std::lock_guard lock(mutex_);
-  if (!finish_requested_) StartRead(&request_);
+  if (!finish_requested_) StartRead(&request_buffer_);
 }
 
 void WatchStream::handle_create(const pb::WatchCreateRequest& request) {
@@ -175,18 +185,9 @@ void WatchStream::on_batch(int64_t watch_id, WatchBatch batch) {
 void WatchStream::emit_locked(Entry& entry, WatchBatch batch) {
   if (!entry.fragment && batch.compact_revision == 0 && !batch.canceled) {
     if (finish_requested_) return;
-    auto outgoing = take_outgoing_locked();
-    pb::WatchResponse& built = *outgoing->response;
-    identity_.fill(built.mutable_header(), batch.revision);
-    built.set_watch_id(entry.id);
     std::size_t bytes = kSmallMessageBytes;
-    built.mutable_events()->Reserve(static_cast<int>(batch.events.size()));
-    for (const auto& event : batch.events) {
-      etcdpb::to_proto(event, built.add_events());
-      bytes += approximate_size(event);
-    }
-    outgoing->bytes = bytes;
-    push_outgoing_locked(std::move(outgoing), batch.more_in_group);
+    for (const auto& event : batch.events) bytes += approximate_size(event);
+    push_outgoing_locked(encoder_.encode(entry.id, batch), bytes, batch.more_in_group);
     return;
   }
   pb::WatchResponse response;
@@ -238,28 +239,13 @@ void WatchStream::drop_retired() {
   for (auto& watch : retired) watch->cancel();
 }
 
-std::unique_ptr<WatchStream::Outgoing> WatchStream::take_outgoing_locked() {
-  std::unique_ptr<Outgoing> outgoing;
-  if (!spare_.empty()) {
-    outgoing = std::move(spare_.back());
-    spare_.pop_back();
-  } else {
-    outgoing = std::make_unique<Outgoing>();
-  }
-  outgoing->response = google::protobuf::Arena::CreateMessage<pb::WatchResponse>(&outgoing->arena);
-  return outgoing;
-}
-
 void WatchStream::enqueue_locked(pb::WatchResponse response, std::size_t bytes) {
   if (finish_requested_) return;
-  auto outgoing = take_outgoing_locked();
-  outgoing->response->Swap(&response);  // a copy: different arenas, but these are small
-  outgoing->bytes = bytes;
-  push_outgoing_locked(std::move(outgoing));
+  push_outgoing_locked(WatchEncoder::serialize(response), bytes);
 }
 
-void WatchStream::push_outgoing_locked(std::unique_ptr<Outgoing> outgoing, bool more_coming) {
-  outgoing_.push_back(std::move(outgoing));
+void WatchStream::push_outgoing_locked(grpc::ByteBuffer buffer, std::size_t bytes, bool more_coming) {
+  outgoing_.push_back(Outgoing{std::move(buffer), bytes});
   // While the store is still handing this stream's watches the same event, hold the
   // responses back; the last one starts (or joins) a run of writes that ends in one flush.
   more_coming_ = more_coming;
@@ -272,13 +258,13 @@ void WatchStream::push_outgoing_locked(std::unique_ptr<Outgoing> outgoing, bool 
 
 void WatchStream::start_front_write_locked() {
   // The front element stays put while the write is in flight (deque keeps references).
-  const pb::WatchResponse& next = *outgoing_.front()->response;
+  const grpc::ByteBuffer& next = outgoing_.front().buffer;
   grpc::WriteOptions options;
   // One event reaches many watches of a stream as one response each; when more are queued
   // behind this one, let gRPC gather them into one socket write, as etcd's server does.
   // Never for the first message (it carries the initial metadata, which a hint would hold
   // back) and never beyond a small budget, so a hinted write always completes promptly.
-  std::size_t size = outgoing_.front()->bytes;
+  std::size_t size = outgoing_.front().bytes;
   if (wrote_once_ && (outgoing_.size() > 1 || more_coming_) && unflushed_bytes_ + size <= kMaxUnflushedBytes) {
     options.set_buffer_hint();
     unflushed_bytes_ += size;
@@ -291,13 +277,7 @@ void WatchStream::start_front_write_locked() {
 
 void WatchStream::OnWriteDone(bool ok) {
   std::unique_lock lock(mutex_);
-  auto written = std::move(outgoing_.front());
   outgoing_.pop_front();
-  if (spare_.size() < kMaxSpare) {
-    written->response = nullptr;
-    written->arena.Reset();
-    spare_.push_back(std::move(written));
-  }
   if (!ok) {
     // The client is gone; nothing more can be delivered.
     finish_requested_ = true;

@@ -12,12 +12,15 @@
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
 #include "kine/store.h"
 #include "member_identity.h"
+#include "watch_encoder.h"
 
 namespace k3s::kine::grpcserver {
 
-class WatchStream final : public grpc::ServerBidiReactor<::etcdserverpb::WatchRequest, ::etcdserverpb::WatchResponse> {
+// Raw on the wire: requests are parsed here, and responses leave as byte buffers, most of
+// them built by the shared WatchEncoder around bytes encoded once per event.
+class WatchStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  WatchStream(Store& store, const MemberIdentity& identity);
+  WatchStream(Store& store, const MemberIdentity& identity, WatchEncoder& encoder);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -51,28 +54,21 @@ class WatchStream final : public grpc::ServerBidiReactor<::etcdserverpb::WatchRe
 
   Store& store_;
   const MemberIdentity& identity_;
+  WatchEncoder& encoder_;
+  grpc::ByteBuffer request_buffer_;
   ::etcdserverpb::WatchRequest request_;
 
   std::mutex mutex_;
   std::map<int64_t, std::shared_ptr<Entry>> watches_;
   std::vector<std::unique_ptr<Watch>> retired_;
-  // A response waiting to be written. Each is built in its own arena whose first block is
-  // inline, and finished ones are reused: one event fanned out to a thousand watches is a
-  // thousand responses, and their key/value/header sub-messages would otherwise each be
-  // an allocation of their own.
+  // A response waiting to be written; the front one is in flight (a deque keeps it in place).
   struct Outgoing {
-    Outgoing() : arena(block, sizeof block) {}
-    alignas(16) char block[1024];
-    google::protobuf::Arena arena;
-    ::etcdserverpb::WatchResponse* response = nullptr;
-    std::size_t bytes = 0;  // about its encoded size (not ByteSizeLong: gRPC computes that again)
+    grpc::ByteBuffer buffer;
+    std::size_t bytes = 0;
   };
-  std::unique_ptr<Outgoing> take_outgoing_locked();
   // `more_coming`: the store hands another watch of this stream a batch right after this one.
-  void push_outgoing_locked(std::unique_ptr<Outgoing> outgoing, bool more_coming = false);
-  std::deque<std::unique_ptr<Outgoing>> outgoing_;
-  std::vector<std::unique_ptr<Outgoing>> spare_;
-  static constexpr std::size_t kMaxSpare = 64;
+  void push_outgoing_locked(grpc::ByteBuffer buffer, std::size_t bytes, bool more_coming = false);
+  std::deque<Outgoing> outgoing_;
   int64_t next_auto_id_ = 0;
   bool writing_ = false;
   bool more_coming_ = false;  // the last response queued said more follow at once

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 
 namespace k3s::kine::log {
@@ -63,13 +64,18 @@ int64_t WatchHub::revision() {
   return revision_;
 }
 
-std::vector<Event> WatchHub::filtered(const Watcher& w, const std::vector<Event>& events) const {
+bool WatchHub::wants(const Watcher& w, const Event& event) {
+  if (event.kv.mod_revision < w.start_revision) return false;
+  if (!w.range.contains(event.kv.key)) return false;
+  if (event.type == Event::Type::put && w.req.filter_put) return false;
+  if (event.type == Event::Type::del && w.req.filter_delete) return false;
+  return true;
+}
+
+std::vector<Event> WatchHub::filtered(const Watcher& w, const std::vector<Event>& events) {
   std::vector<Event> out;
   for (const auto& event : events) {
-    if (event.kv.mod_revision < w.start_revision) continue;
-    if (!w.range.contains(event.kv.key)) continue;
-    if (event.type == Event::Type::put && w.req.filter_put) continue;
-    if (event.type == Event::Type::del && w.req.filter_delete) continue;
+    if (!wants(w, event)) continue;
     if (w.req.prev_kv) {
       out.push_back(event);
     } else {
@@ -96,19 +102,43 @@ void WatchHub::publish(std::vector<Event>&& events, int64_t revision) {
   std::lock_guard lock(mutex_);
   if (stopping_) return;
   revision_ = std::max(revision_, revision);
+  // Watchers that take every event of this publish share one immutable list (one per
+  // form: as published, and without prev_kv for those that did not ask for it); only a
+  // watcher taking some of the events gets a list of its own.
+  auto published = std::make_shared<const std::vector<Event>>(std::move(events));
+  bool any_prev = std::any_of(published->begin(), published->end(), [](const Event& e) { return e.prev_kv.has_value(); });
+  std::shared_ptr<const std::vector<Event>> without_prev;  // built on first use
   for (const auto& [id, w] : watchers_) {
-    std::vector<Event> mine = filtered(*w, events);
     if (w->catching_up) {
-      for (auto& e : mine) w->held.push_back(std::move(e));
+      for (auto& e : filtered(*w, *published)) w->held.push_back(std::move(e));
       w->held_revision = revision;
-    } else if (!mine.empty()) {
-      WatchBatch batch;
-      batch.revision = revision;
-      batch.events = std::move(mine);
-      enqueue_locked(w, std::move(batch));
+      continue;
     }
+    std::size_t wanted = 0;
+    for (const auto& event : *published) wanted += wants(*w, event) ? 1 : 0;
+    if (wanted == 0) continue;
+    WatchBatch batch;
+    batch.revision = revision;
+    if (wanted < published->size()) {
+      batch.events = filtered(*w, *published);
+    } else if (w->req.prev_kv || !any_prev) {
+      batch.events = EventList(published);
+    } else {
+      if (!without_prev) {
+        std::vector<Event> stripped;
+        stripped.reserve(published->size());
+        for (const auto& event : *published) {
+          Event& copy = stripped.emplace_back();
+          copy.type = event.type;
+          copy.kv = event.kv;
+        }
+        without_prev = std::make_shared<const std::vector<Event>>(std::move(stripped));
+      }
+      batch.events = EventList(without_prev);
+    }
+    enqueue_locked(w, std::move(batch));
   }
-  for (auto& event : events) recent_.push_back(std::move(event));
+  for (const auto& event : *published) recent_.push_back(event);
   while (recent_.size() > kRecentEvents) {
     recent_base_ = recent_.front().kv.mod_revision;
     recent_.pop_front();
@@ -186,8 +216,9 @@ std::unique_ptr<Watch> WatchHub::watch(const WatchRequest& req, WatchCallback ca
   for (std::size_t start = 0; start < mine.size(); start += kHistoryBatch) {
     WatchBatch batch;
     std::size_t end = std::min(mine.size(), start + kHistoryBatch);
-    batch.events.assign(std::make_move_iterator(mine.begin() + start), std::make_move_iterator(mine.begin() + end));
-    batch.revision = end == mine.size() ? history_to : batch.events.back().kv.mod_revision;
+    std::vector<Event> part(std::make_move_iterator(mine.begin() + start), std::make_move_iterator(mine.begin() + end));
+    batch.revision = end == mine.size() ? history_to : part.back().kv.mod_revision;
+    batch.events = std::move(part);
     enqueue_locked(w, std::move(batch));
   }
   if (!w->held.empty()) {
@@ -242,6 +273,9 @@ void WatchHub::periodic_progress_locked(std::chrono::steady_clock::time_point no
 
 void WatchHub::delivery_loop() {
   std::vector<std::shared_ptr<Watcher>> pass;
+  // Swapped with each watcher's queue in turn, so queues trade buffers instead of each
+  // delivery freeing one and the next publish allocating another.
+  std::vector<WatchBatch> batches;
   std::unique_lock lock(mutex_);
   while (true) {
     ready_cv_.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping_ || !ready_.empty(); });
@@ -253,7 +287,7 @@ void WatchHub::delivery_loop() {
     auto w = std::move(ready_.front());
     ready_.pop_front();
     w->scheduled = false;
-    std::vector<WatchBatch> batches;
+    batches.clear();
     batches.swap(w->queue);
     // Tell the consumer when a watch of the same group is next in line, so it can gather
     // the group's output into one write (publish queues a group's watchers together).
@@ -272,6 +306,7 @@ void WatchHub::delivery_loop() {
         spdlog::error("kine: watch {} callback threw: {}", w->id, e.what());
       }
     }
+    batches.clear();
     lock.lock();
     delivering_.reset();
     delivered_cv_.notify_all();

@@ -45,7 +45,8 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   void request_progress(const std::shared_ptr<Watcher>& w);
   void delivery_loop();
   void periodic_progress_locked(std::chrono::steady_clock::time_point now);
-  std::vector<Event> filtered(const Watcher& w, const std::vector<Event>& events) const;
+  static bool wants(const Watcher& w, const Event& event);
+  static std::vector<Event> filtered(const Watcher& w, const std::vector<Event>& events);
 
   HistoryReader read_history_;
   CompactRevision compact_revision_;

@@ -143,13 +143,46 @@ struct WatchRequest {
   uint64_t group = 0;
 };
 
+// The events of one WatchBatch: an immutable list that the batches of many watchers may
+// share (a store hands one event to a thousand watchers as one list, not a thousand
+// copies). Reads like a const std::vector<Event>.
+class EventList {
+ public:
+  EventList() = default;
+  EventList(std::vector<Event>&& events)  // NOLINT: implicit, so `batch.events = std::move(v)` reads naturally
+      : list_(events.empty() ? nullptr : std::make_shared<const std::vector<Event>>(std::move(events))) {}
+  explicit EventList(std::shared_ptr<const std::vector<Event>> list) : list_(std::move(list)) {
+    if (list_ && list_->empty()) list_.reset();
+  }
+
+  using const_iterator = std::vector<Event>::const_iterator;
+  const_iterator begin() const { return list_ ? list_->begin() : empty_list().begin(); }
+  const_iterator end() const { return list_ ? list_->end() : empty_list().end(); }
+  std::size_t size() const { return list_ ? list_->size() : 0; }
+  bool empty() const { return !list_; }
+  const Event& operator[](std::size_t i) const { return (*list_)[i]; }
+  const Event& front() const { return list_->front(); }
+  const Event& back() const { return list_->back(); }
+  // Batches handed the same list (the same event, to watchers wanting it in the same form)
+  // return the same object here, so a consumer can derive something from it once, e.g.
+  // its wire encoding. Null when empty.
+  const std::shared_ptr<const std::vector<Event>>& shared() const { return list_; }
+
+ private:
+  static const std::vector<Event>& empty_list() {
+    static const std::vector<Event> none;
+    return none;
+  }
+  std::shared_ptr<const std::vector<Event>> list_;
+};
+
 // One delivery to a watcher. Batches arrive in revision order with no gaps and no
 // duplicates. An empty `events` with compact_revision == 0 is a progress notification.
 // compact_revision != 0 means the start revision was compacted: the watch is over.
 // `canceled` with a reason means the store ended the watch (datastore lost, shutdown).
 struct WatchBatch {
   int64_t revision = 0;  // the store revision this batch brings the watcher up to
-  std::vector<Event> events;
+  EventList events;
   int64_t compact_revision = 0;
   bool canceled = false;
   std::string cancel_reason;
