@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "tables_internal.h"
+
 #include "object/meta.h"
 #include "util/strings.h"
 
@@ -9,25 +11,12 @@ namespace k3s::apiserver {
 
 namespace {
 
-struct Column {
-  std::string name, type, format, description;
-  int priority = 0;
-};
-
-using Row = std::vector<Json>;
+using tables::Column;
+using tables::Row;
+using tables::int_at;
+using tables::selector_text;
+using tables::str_or;
 using Printer = std::function<Row(const Json& obj, const std::string& age)>;
-
-Json str_or(const Json& obj, const char* pointer, const std::string& fallback = "<none>") {
-  Json::json_pointer p(pointer);
-  if (obj.contains(p) && obj.at(p).is_string() && !obj.at(p).get<std::string>().empty()) return obj.at(p);
-  return fallback;
-}
-
-int64_t int_at(const Json& obj, const char* pointer) {
-  Json::json_pointer p(pointer);
-  if (obj.contains(p) && obj.at(p).is_number_integer()) return obj.at(p).get<int64_t>();
-  return 0;
-}
 
 using util::join;
 
@@ -99,14 +88,6 @@ std::string external_ip(const Json& svc) {
   return ips.empty() ? "<none>" : join(ips, ",");
 }
 
-std::string selector_text(const Json& selector) {
-  if (!selector.is_object() || selector.empty()) return "<none>";
-  std::vector<std::string> parts;
-  for (auto& [k, v] : selector.items())
-    if (v.is_string()) parts.push_back(k + "=" + v.get<std::string>());
-  return parts.empty() ? "<none>" : join(parts, ",");
-}
-
 std::string node_roles(const Json& node) {
   std::vector<std::string> roles;
   for (const auto& [k, v] : object::labels_of(node)) {
@@ -130,12 +111,14 @@ std::string node_status(const Json& node) {
 struct TypePrinter {
   std::vector<Column> columns;
   Printer row;
+  tables::RowFn timed_row;  // set for the per-group printers (tables_<group>.cpp)
 };
 
 TypePrinter printer_for(const ResourceType& type) {
   const Column name{"Name", "string", "name", "The object's name.", 0};
   const Column age{"Age", "string", "", "Time since the object was created.", 0};
   const std::string k = type.group + "/" + type.kind;
+  if (const auto* p = tables::find_printer(k)) return {p->columns, nullptr, p->row};
   if (k == "/Namespace")
     return {{name, {"Status", "string", "", "The status of the namespace", 0}, age},
             [](const Json& o, const std::string& a) { return Row{object::name_of(o), str_or(o, "/status/phase", "Active"), a}; }};
@@ -309,6 +292,71 @@ TypePrinter printer_for(const ResourceType& type) {
 
 }  // namespace
 
+namespace tables {
+
+Json str_or(const Json& obj, const char* pointer, const std::string& fallback) {
+  Json::json_pointer p(pointer);
+  if (obj.contains(p) && obj.at(p).is_string() && !obj.at(p).get<std::string>().empty()) return obj.at(p);
+  return fallback;
+}
+
+int64_t int_at(const Json& obj, const char* pointer) {
+  Json::json_pointer p(pointer);
+  if (obj.contains(p) && obj.at(p).is_number_integer()) return obj.at(p).get<int64_t>();
+  return 0;
+}
+
+std::string selector_text(const Json& selector) {
+  if (!selector.is_object() || selector.empty()) return "<none>";
+  std::vector<std::string> parts;
+  for (auto& [k, v] : selector.items())
+    if (v.is_string()) parts.push_back(k + "=" + v.get<std::string>());
+  return parts.empty() ? "<none>" : util::join(parts, ",");
+}
+
+std::string since(const Json& obj, const char* pointer, object::Timestamp now, const std::string& fallback) {
+  Json text = str_or(obj, pointer, "");
+  auto t = object::parse_time(text.get<std::string>());
+  if (!t) return fallback;
+  return human_duration(std::chrono::duration_cast<std::chrono::seconds>(now - *t));
+}
+
+std::pair<std::string, std::string> template_containers(const Json& obj, const char* template_pointer) {
+  std::vector<std::string> names, images;
+  Json::json_pointer p(std::string(template_pointer) + "/spec/containers");
+  if (obj.contains(p) && obj.at(p).is_array())
+    for (const auto& c : obj.at(p)) {
+      if (!c.is_object()) continue;
+      names.push_back(c.value("name", ""));
+      images.push_back(c.value("image", ""));
+    }
+  return {util::join(names, ","), util::join(images, ",")};
+}
+
+const Column& name_column() {
+  static const Column c{"Name", "string", "name", "The object's name.", 0};
+  return c;
+}
+
+const Column& age_column() {
+  static const Column c{"Age", "string", "", "Time since the object was created.", 0};
+  return c;
+}
+
+const KindPrinter* find_printer(const std::string& key) {
+  static const PrinterMap map = [] {
+    PrinterMap m;
+    add_batch_printers(m);
+    add_rbac_printers(m);
+    add_node_printers(m);
+    return m;
+  }();
+  auto it = map.find(key);
+  return it == map.end() ? nullptr : &it->second;
+}
+
+}  // namespace tables
+
 std::string human_duration(std::chrono::seconds age) {
   int64_t seconds = age.count();
   if (seconds < -1) return "<invalid>";
@@ -353,7 +401,9 @@ Json build_table(const ResourceType& type, const std::vector<const Json*>& objec
                        {"priority", c.priority}});
   Json rows = Json::array();
   for (const Json* obj : objects) {
-    Json row = {{"cells", printer.row(*obj, age_of(*obj, now))}};
+    const std::string age = age_of(*obj, now);
+    Json row = {{"cells", printer.timed_row ? printer.timed_row(*obj, age, std::chrono::time_point_cast<std::chrono::microseconds>(now))
+                                            : printer.row(*obj, age)}};
     if (include == IncludeObject::object)
       row["object"] = *obj;
     else if (include == IncludeObject::metadata)

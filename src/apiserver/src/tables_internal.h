@@ -1,0 +1,52 @@
+// Internal to the Table printers: the shared column/row types and cell helpers, and the
+// per-API-group printer tables (tables_<group>.cpp) that build_table looks up by "group/Kind".
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "object/meta.h"
+#include "tables.h"
+
+namespace k3s::apiserver::tables {
+
+struct Column {
+  std::string name, type, format, description;
+  int priority = 0;
+};
+
+using Row = std::vector<Json>;
+// age: the AGE cell already formatted; now: for cells measured against the current time.
+using RowFn = std::function<Row(const Json& obj, const std::string& age, object::Timestamp now)>;
+
+struct KindPrinter {
+  std::vector<Column> columns;
+  RowFn row;
+};
+
+using PrinterMap = std::map<std::string, KindPrinter>;  // key "group/Kind", core group ""
+
+// The string at pointer when it is a non-empty string, else fallback.
+Json str_or(const Json& obj, const char* pointer, const std::string& fallback = "<none>");
+// The integer at pointer, else 0.
+int64_t int_at(const Json& obj, const char* pointer);
+// "k=v,k2=v2" from a map of strings; "<none>" when empty.
+std::string selector_text(const Json& selector);
+// human_duration since the RFC 3339 time at pointer; fallback when missing or malformed.
+std::string since(const Json& obj, const char* pointer, object::Timestamp now, const std::string& fallback = "<none>");
+// CONTAINERS and IMAGES cells of a pod template at pointer (".../template").
+std::pair<std::string, std::string> template_containers(const Json& obj, const char* template_pointer);
+
+const Column& name_column();
+const Column& age_column();
+
+void add_batch_printers(PrinterMap& map);
+void add_rbac_printers(PrinterMap& map);
+void add_node_printers(PrinterMap& map);
+
+// The printer for "group/Kind", or nullptr when the group files have none.
+const KindPrinter* find_printer(const std::string& key);
+
+}  // namespace k3s::apiserver::tables
