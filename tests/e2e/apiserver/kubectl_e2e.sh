@@ -250,5 +250,55 @@ out=$(k --cache-dir "$DISC" explain deploy 2>&1)
 tr -s ' \n' '  ' <<<"$out" | grep -q 'GROUP: apps KIND: Deployment VERSION: v1' &&
   pass "explain resolves through aggregated discovery" || fail "explain: $(head -5 <<<"$out")"
 
+# Table columns of the per-group printers, as the real kubectl shows them.
+cat >"$WORK/tables.yaml" <<'YAML'
+apiVersion: batch/v1
+kind: Job
+metadata: {name: tjob}
+spec:
+  completions: 2
+  suspend: true
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: tcron}
+spec:
+  schedule: "*/5 * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: c, image: busybox}]
+---
+apiVersion: node.k8s.io/v1
+kind: RuntimeClass
+metadata: {name: trc}
+handler: runsc
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: trb}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: treader}
+subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]
+YAML
+out=$(k apply -f "$WORK/tables.yaml" 2>&1) || fail "apply tables objects: $out"
+out=$(k get job tjob 2>&1)
+grep -qE '^NAME +STATUS +COMPLETIONS +DURATION +AGE' <<<"$out" && grep -qE '^tjob +[A-Za-z]+ +0/2 ' <<<"$out" &&
+  pass "job table" || fail "job table: $out"
+out=$(k get cronjob tcron 2>&1)
+grep -qE '^NAME +SCHEDULE +TIMEZONE +SUSPEND +ACTIVE +LAST SCHEDULE +AGE' <<<"$out" &&
+  grep -qE '^tcron +\*/5 \* \* \* \* +<none> +(False|<unset>) +[0-9]+ ' <<<"$out" && pass "cronjob table" || fail "cronjob table: $out"
+out=$(k get runtimeclass trc 2>&1)
+grep -qE '^NAME +HANDLER +AGE' <<<"$out" && grep -qE '^trc +runsc ' <<<"$out" && pass "runtimeclass table" ||
+  fail "runtimeclass table: $out"
+out=$(k get rolebinding trb -o wide 2>&1)
+grep -qE '^NAME +ROLE +AGE +USERS +GROUPS +SERVICEACCOUNTS' <<<"$out" && grep -qE '^trb +Role/treader +[0-9a-z]+ +alice' <<<"$out" &&
+  pass "rolebinding wide table" || fail "rolebinding table: $out"
+
 echo "failures: $failures"
 [ "$failures" -eq 0 ]
