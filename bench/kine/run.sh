@@ -27,7 +27,12 @@ cleanup() {
   fi
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
+  # A run whose results hold errors keeps its logs (servers' and kine-bench's stderr).
+  if grep -qs 'errors=[1-9]' "$WORK/results"; then
+    echo "run.sh: some requests failed; logs kept in $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -81,7 +86,7 @@ RESULTS="$WORK/results"
 for target in "etcd-3.4=127.0.0.1:$ETCD_PORT" "kine-sqlite=127.0.0.1:$SQLITE_PORT" "kine-postgres=127.0.0.1:$PG_KINE_PORT"; do
   label=${target%%=*}; endpoint=${target#*=}
   echo "== $label ($endpoint)" >&2
-  "$KINE_BENCH" --endpoint "$endpoint" --label "$label" "${BENCH_FLAGS[@]}" | grep '^RESULT' | tee -a "$RESULTS" >&2 || true
+  "$KINE_BENCH" --endpoint "$endpoint" --label "$label" "${BENCH_FLAGS[@]}" 2>"$WORK/bench-$label.err" | grep '^RESULT' | tee -a "$RESULTS" >&2 || true
 done
 
 python3 - "$RESULTS" <<'PY'
