@@ -12,6 +12,7 @@
 
 #include "backends.h"
 #include "kine/store.h"
+#include "watch_collector.h"
 
 namespace k3s::kine::testing {
 namespace {
@@ -20,46 +21,6 @@ using namespace std::chrono_literals;
 
 // Generous: a bound on waiting for something that must happen, never a performance check.
 constexpr auto kPatience = 30s;
-
-class Collector {
- public:
-  WatchCallback callback() {
-    return [this](WatchBatch batch) {
-      std::lock_guard lock(mutex_);
-      batches_.push_back(std::move(batch));
-      cv_.notify_all();
-    };
-  }
-  // Waits until pred(batches) holds; returns whether it did.
-  bool wait(const std::function<bool(const std::vector<WatchBatch>&)>& pred) {
-    std::unique_lock lock(mutex_);
-    return cv_.wait_for(lock, kPatience, [&] { return pred(batches_); });
-  }
-  bool wait_events(std::size_t n) {
-    return wait([n](const auto& batches) { return count_events(batches) >= n; });
-  }
-  std::vector<Event> events() {
-    std::lock_guard lock(mutex_);
-    std::vector<Event> out;
-    for (const auto& b : batches_)
-      for (const auto& e : b.events) out.push_back(e);
-    return out;
-  }
-  std::vector<WatchBatch> batches() {
-    std::lock_guard lock(mutex_);
-    return batches_;
-  }
-  static std::size_t count_events(const std::vector<WatchBatch>& batches) {
-    std::size_t n = 0;
-    for (const auto& b : batches) n += b.events.size();
-    return n;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<WatchBatch> batches_;
-};
 
 class StoreConformance : public ::testing::TestWithParam<Backend> {
  protected:

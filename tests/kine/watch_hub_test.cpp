@@ -7,11 +7,13 @@
 #include <mutex>
 
 #include "log/watch_hub.h"
+#include "watch_collector.h"
 
 namespace k3s::kine::log {
 namespace {
 
 using namespace std::chrono_literals;
+using k3s::kine::testing::Collector;
 
 Event put_event(const std::string& key, const std::string& value, int64_t revision, bool with_prev) {
   Event e;
@@ -29,27 +31,6 @@ Event put_event(const std::string& key, const std::string& value, int64_t revisi
   }
   return e;
 }
-
-class Collector {
- public:
-  WatchCallback callback() {
-    return [this](WatchBatch batch) {
-      std::lock_guard lock(mutex_);
-      batches_.push_back(std::move(batch));
-      cv_.notify_all();
-    };
-  }
-  std::vector<WatchBatch> wait_for(std::size_t count) {
-    std::unique_lock lock(mutex_);
-    EXPECT_TRUE(cv_.wait_for(lock, 5s, [&] { return batches_.size() >= count; })) << "got " << batches_.size();
-    return batches_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<WatchBatch> batches_;
-};
 
 std::shared_ptr<WatchHub> make_hub() {
   return std::make_shared<WatchHub>(
