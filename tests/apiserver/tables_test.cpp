@@ -120,3 +120,40 @@ TEST(Tables, RuntimeClassHandler) {
   EXPECT_EQ(column_names(t), (std::vector<std::string>{"Name", "Handler", "Age"}));
   EXPECT_EQ(t["rows"][0]["cells"], Json({"gvisor", "runsc", "60m"}));
 }
+
+TEST(Tables, StatefulSetReadyOutOfReplicas) {
+  Json sts = {{"metadata", {{"name", "web"}, {"creationTimestamp", "2020-01-01T00:00:00Z"}}},
+              {"spec", {{"replicas", 3}, {"template", {{"spec", {{"containers", {{{"name", "nginx"}, {"image", "nginx:1"}}}}}}}}}},
+              {"status", {{"readyReplicas", 2}}}};
+  Json t = table_for("apps", "v1", "statefulsets", sts, kNow);
+  EXPECT_EQ(column_names(t), (std::vector<std::string>{"Name", "Ready", "Age", "Containers", "Images"}));
+  EXPECT_EQ(t["rows"][0]["cells"], Json({"web", "2/3", "60m", "nginx", "nginx:1"}));
+  Json odd = {{"metadata", {{"name", "odd"}, {"creationTimestamp", "2020-01-01T00:00:00Z"}}},
+              {"spec", {{"template", "not an object"}}}, {"status", "none"}};
+  Json t2 = table_for("apps", "v1", "statefulsets", odd, kNow);
+  EXPECT_EQ(t2["rows"][0]["cells"], Json({"odd", "0/1", "60m", "", ""}));
+}
+
+TEST(Tables, DaemonSetCountsAndSelectors) {
+  Json ds = {{"metadata", {{"name", "agent"}, {"creationTimestamp", "2020-01-01T00:00:00Z"}}},
+             {"spec",
+              {{"selector", {{"matchLabels", {{"app", "agent"}}}}},
+               {"template",
+                {{"spec",
+                  {{"nodeSelector", {{"kubernetes.io/os", "linux"}}},
+                   {"containers", {{{"name", "a"}, {"image", "busybox"}}}}}}}}}},
+             {"status",
+              {{"desiredNumberScheduled", 2},
+               {"currentNumberScheduled", 2},
+               {"numberReady", 1},
+               {"updatedNumberScheduled", 2},
+               {"numberAvailable", 1}}}};
+  Json t = table_for("apps", "v1", "daemonsets", ds, kNow);
+  EXPECT_EQ(column_names(t), (std::vector<std::string>{"Name", "Desired", "Current", "Ready", "Up-to-date", "Available",
+                                                       "Node Selector", "Age", "Containers", "Images", "Selector"}));
+  EXPECT_EQ(t["rows"][0]["cells"],
+            Json({"agent", 2, 2, 1, 2, 1, "kubernetes.io/os=linux", "60m", "a", "busybox", "app=agent"}));
+  Json bare = {{"metadata", {{"name", "bare"}, {"creationTimestamp", "2020-01-01T00:00:00Z"}}}};
+  Json t2 = table_for("apps", "v1", "daemonsets", bare, kNow);
+  EXPECT_EQ(t2["rows"][0]["cells"], Json({"bare", 0, 0, 0, 0, 0, "<none>", "60m", "", "", "<none>"}));
+}

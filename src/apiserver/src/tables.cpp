@@ -346,6 +346,7 @@ const Column& age_column() {
 const KindPrinter* find_printer(const std::string& key) {
   static const PrinterMap map = [] {
     PrinterMap m;
+    add_apps_printers(m);
     add_batch_printers(m);
     add_rbac_printers(m);
     add_node_printers(m);

@@ -42,6 +42,7 @@ std::pair<std::string, std::string> template_containers(const Json& obj, const c
 const Column& name_column();
 const Column& age_column();
 
+void add_apps_printers(PrinterMap& map);
 void add_batch_printers(PrinterMap& map);
 void add_rbac_printers(PrinterMap& map);
 void add_node_printers(PrinterMap& map);

@@ -285,6 +285,28 @@ kind: RoleBinding
 metadata: {name: trb}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: treader}
 subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: tsts}
+spec:
+  replicas: 0
+  serviceName: tsts
+  selector: {matchLabels: {app: tsts}}
+  template:
+    metadata: {labels: {app: tsts}}
+    spec: {containers: [{name: c, image: busybox}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: tds}
+spec:
+  selector: {matchLabels: {app: tds}}
+  template:
+    metadata: {labels: {app: tds}}
+    spec:
+      nodeSelector: {no-such-label: "true"}
+      containers: [{name: c, image: busybox}]
 YAML
 out=$(k apply -f "$WORK/tables.yaml" 2>&1) || fail "apply tables objects: $out"
 out=$(k get job tjob 2>&1)
@@ -299,6 +321,12 @@ grep -qE '^NAME +HANDLER +AGE' <<<"$out" && grep -qE '^trc +runsc ' <<<"$out" &&
 out=$(k get rolebinding trb -o wide 2>&1)
 grep -qE '^NAME +ROLE +AGE +USERS +GROUPS +SERVICEACCOUNTS' <<<"$out" && grep -qE '^trb +Role/treader +[0-9a-z]+ +alice' <<<"$out" &&
   pass "rolebinding wide table" || fail "rolebinding table: $out"
+out=$(k get statefulset tsts -o wide 2>&1)
+grep -qE '^NAME +READY +AGE +CONTAINERS +IMAGES' <<<"$out" && grep -qE '^tsts +0/0 +[0-9a-z]+ +c +busybox' <<<"$out" &&
+  pass "statefulset wide table" || fail "statefulset table: $out"
+out=$(k get daemonset tds 2>&1)
+grep -qE '^NAME +DESIRED +CURRENT +READY +UP-TO-DATE +AVAILABLE +NODE SELECTOR +AGE' <<<"$out" &&
+  grep -qE '^tds +0 +0 +0 +0 +0 +no-such-label=true ' <<<"$out" && pass "daemonset table" || fail "daemonset table: $out"
 
 echo "failures: $failures"
 [ "$failures" -eq 0 ]
