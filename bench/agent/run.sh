@@ -12,6 +12,10 @@
 # K3S_AGENT_BENCH_INTERVAL=SECONDS spaces the pod creates (default 0: all back to back, a burst);
 #   with a spacing the node can keep up with, the figures are each pod's own start-up latency
 #   rather than the queue of a burst (Kubernetes' pod start-up SLO is measured at a set rate).
+# K3S_AGENT_BENCH_SATURATION=N first fills the node with N pods created back to back and
+#   waits for them to run (reported on their own), then measures the latency pods with those
+#   running: the shape of Kubernetes' density test (clusterloader2 testing/density: saturation
+#   pods at 30 per node, then latency pods created at a fixed rate).
 # K3S_AGENT_BENCH_NODE_ARGS="--default-runtime crun ..." adds flags to the node's command
 #   (the server in embedded mode, the agent otherwise).
 # K3S_AGENT_BENCH_WRAP="heaptrack -o FILE" runs the separate agent under that command (profiling).
@@ -25,6 +29,7 @@ IMAGES_DIR=${3:?directory with k3s-airgap-images-amd64.tar (scripts/build-images
 PODS=${4:-50}
 MODE=${K3S_AGENT_BENCH_MODE:-embedded}
 INTERVAL=${K3S_AGENT_BENCH_INTERVAL:-0}
+SATURATION=${K3S_AGENT_BENCH_SATURATION:-0}
 read -r -a NODE_ARGS <<<"${K3S_AGENT_BENCH_NODE_ARGS:-}"
 case "$MODE" in embedded|agent) ;; *) echo "K3S_AGENT_BENCH_MODE: embedded or agent, not '$MODE'" >&2; exit 2 ;; esac
 if [ -z "${K3S_AGENT_BENCH_INNER:-}" ]; then
@@ -125,9 +130,9 @@ k delete pod warm --wait=false >/dev/null
 # Pods are created and watched over the API directly (Python's ssl with the admin client
 # certificate): a kubectl process per create or poll would add its own start-up (~0.5 s) to
 # every measurement.
-python3 - "$PORT" "$DATA/server/tls" "$PODS" "$INTERVAL" <<'PY'
+python3 - "$PORT" "$DATA/server/tls" "$PODS" "$INTERVAL" "$SATURATION" <<'PY'
 import http.client, json, ssl, sys, time
-port, tls, n, interval = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+port, tls, n, interval, saturation = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 ctx = ssl.create_default_context(cafile=f"{tls}/server-ca.crt")
 ctx.load_cert_chain(f"{tls}/client-admin.crt", f"{tls}/client-admin.key")
 conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx)
@@ -137,39 +142,50 @@ def call(method, path, body=None):
     r = conn.getresponse()
     data = r.read()
     return r.status, data
-created, running = {}, {}
-def create(i):
-    name = f"lat-{i}"
-    doc = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"bench": "lat"}},
+def create(name, group):
+    doc = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"bench": group}},
            "spec": {"terminationGracePeriodSeconds": 0,
                     "containers": [{"name": "c", "image": "k3s.local/busybox:test", "command": ["sleep", "3600"]}]}}
-    created[name] = time.time()
+    created = time.time()
     status, body = call("POST", "/api/v1/namespaces/default/pods", doc)
     if status != 201:
         sys.exit(f"create {name}: HTTP {status}: {body[:200]}")
-next_create, made = time.time(), 0
-deadline = time.time() + 600 + n * interval
-while len(running) < n and time.time() < deadline:
-    # Creates that are due (all of them at once without an interval), then one poll.
-    while made < n and time.time() >= next_create:
-        create(made)
-        made += 1
-        next_create += interval
-    status, body = call("GET", "/api/v1/namespaces/default/pods?labelSelector=bench%3Dlat")
-    now = time.time()
-    for item in json.loads(body)["items"] if status == 200 else []:
-        name = item["metadata"]["name"]
-        if name not in running and item.get("status", {}).get("phase") == "Running":
-            running[name] = now
-    time.sleep(0.05)
-lat = sorted(running[p] - created[p] for p in running)
-if len(lat) < n:
-    print(f"only {len(lat)}/{n} pods reached Running")
-def pct(q):
+    return created
+def measure(group, count, spacing):
+    """Creates `count` pods `spacing` s apart and returns each one's create -> Running time."""
+    created, running = {}, {}
+    next_create, made = time.time(), 0
+    deadline = time.time() + 600 + count * spacing
+    while len(running) < count and time.time() < deadline:
+        # Creates that are due (all of them at once without a spacing), then one poll.
+        while made < count and time.time() >= next_create:
+            name = f"{group}-{made}"
+            created[name] = create(name, group)
+            made += 1
+            next_create += spacing
+        status, body = call("GET", f"/api/v1/namespaces/default/pods?labelSelector=bench%3D{group}")
+        now = time.time()
+        for item in json.loads(body)["items"] if status == 200 else []:
+            name = item["metadata"]["name"]
+            if name in created and name not in running and item.get("status", {}).get("phase") == "Running":
+                running[name] = now
+        time.sleep(0.05)
+    lat = sorted(running[p] - created[p] for p in running)
+    if len(lat) < count:
+        print(f"only {len(lat)}/{count} {group} pods reached Running")
+    return lat
+def pct(lat, q):
     return lat[min(len(lat) - 1, int(round(q * (len(lat) - 1))))] if lat else float("nan")
+if saturation:
+    sat = measure("sat", saturation, 0)
+    print(f"saturation: {len(sat)} pods created back to back, create -> Running p50 {pct(sat, 0.5):.2f} s, "
+          f"p99 {pct(sat, 0.99):.2f} s")
+    time.sleep(5)  # let the node settle before the latency pods
+lat = measure("lat", n, interval)
 how = "created back to back" if interval == 0 else f"one created every {interval:g} s"
-print(f"pod create -> Running over {len(lat)} pods ({how}): p50 {pct(0.5):.2f} s, p99 {pct(0.99):.2f} s")
+with_sat = f", {saturation} saturation pods running" if saturation else ""
+print(f"pod create -> Running over {len(lat)} pods ({how}{with_sat}): p50 {pct(lat, 0.5):.2f} s, p99 {pct(lat, 0.99):.2f} s")
 PY
 sleep 5
-rss "$PODS pods"
-k delete pods -l bench=lat --wait=false >/dev/null
+rss "$((PODS + SATURATION)) pods"
+k delete pods -l 'bench in (lat,sat)' --wait=false >/dev/null
