@@ -292,56 +292,8 @@ TypePrinter printer_for(const ResourceType& type) {
 
 }  // namespace
 
+
 namespace tables {
-
-Json str_or(const Json& obj, const char* pointer, const std::string& fallback) {
-  Json::json_pointer p(pointer);
-  if (obj.contains(p) && obj.at(p).is_string() && !obj.at(p).get<std::string>().empty()) return obj.at(p);
-  return fallback;
-}
-
-int64_t int_at(const Json& obj, const char* pointer) {
-  Json::json_pointer p(pointer);
-  if (obj.contains(p) && obj.at(p).is_number_integer()) return obj.at(p).get<int64_t>();
-  return 0;
-}
-
-std::string selector_text(const Json& selector) {
-  if (!selector.is_object() || selector.empty()) return "<none>";
-  std::vector<std::string> parts;
-  for (auto& [k, v] : selector.items())
-    if (v.is_string()) parts.push_back(k + "=" + v.get<std::string>());
-  return parts.empty() ? "<none>" : util::join(parts, ",");
-}
-
-std::string since(const Json& obj, const char* pointer, object::Timestamp now, const std::string& fallback) {
-  Json text = str_or(obj, pointer, "");
-  auto t = object::parse_time(text.get<std::string>());
-  if (!t) return fallback;
-  return human_duration(std::chrono::duration_cast<std::chrono::seconds>(now - *t));
-}
-
-std::pair<std::string, std::string> template_containers(const Json& obj, const char* template_pointer) {
-  std::vector<std::string> names, images;
-  Json::json_pointer p(std::string(template_pointer) + "/spec/containers");
-  if (obj.contains(p) && obj.at(p).is_array())
-    for (const auto& c : obj.at(p)) {
-      if (!c.is_object()) continue;
-      names.push_back(c.value("name", ""));
-      images.push_back(c.value("image", ""));
-    }
-  return {util::join(names, ","), util::join(images, ",")};
-}
-
-const Column& name_column() {
-  static const Column c{"Name", "string", "name", "The object's name.", 0};
-  return c;
-}
-
-const Column& age_column() {
-  static const Column c{"Age", "string", "", "Time since the object was created.", 0};
-  return c;
-}
 
 const KindPrinter* find_printer(const std::string& key) {
   static const PrinterMap map = [] {

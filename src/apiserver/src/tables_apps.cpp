@@ -4,20 +4,9 @@
 
 namespace k3s::apiserver::tables {
 
-namespace {
-
-Json object_at(const Json& obj, const char* pointer) {
-  Json::json_pointer p(pointer);
-  return obj.contains(p) && obj.at(p).is_object() ? obj.at(p) : Json::object();
-}
-
-}  // namespace
-
 void add_apps_printers(PrinterMap& map) {
-  const Column containers{"Containers", "string", "", "Container names of the pod template.", 1};
-  const Column images{"Images", "string", "", "Images of the pod template.", 1};
   map["apps/StatefulSet"] = {{name_column(), {"Ready", "string", "", "Ready pods out of desired replicas.", 0},
-                              age_column(), containers, images},
+                              age_column(), containers_column(), images_column()},
                              [](const Json& o, const std::string& age, object::Timestamp) {
                                auto [names, imgs] = template_containers(o, "/spec/template");
                                Json::json_pointer replicas("/spec/replicas");
@@ -33,7 +22,7 @@ void add_apps_printers(PrinterMap& map) {
                             {"Up-to-date", "integer", "", "Nodes running the current template.", 0},
                             {"Available", "integer", "", "Nodes with an available daemon pod.", 0},
                             {"Node Selector", "string", "", "The node selector of the pod template.", 0},
-                            age_column(), containers, images,
+                            age_column(), containers_column(), images_column(),
                             {"Selector", "string", "", "The label selector of the pods.", 1}},
                            [](const Json& o, const std::string& age, object::Timestamp) {
                              auto [names, imgs] = template_containers(o, "/spec/template");

@@ -38,9 +38,15 @@ std::string selector_text(const Json& selector);
 std::string since(const Json& obj, const char* pointer, object::Timestamp now, const std::string& fallback = "<none>");
 // CONTAINERS and IMAGES cells of a pod template at pointer (".../template").
 std::pair<std::string, std::string> template_containers(const Json& obj, const char* template_pointer);
+// The object at pointer, or {} when it is missing or not an object, so malformed stored
+// objects still print a row.
+Json object_at(const Json& obj, const char* pointer);
 
 const Column& name_column();
 const Column& age_column();
+// The -o wide CONTAINERS and IMAGES columns of the kinds that own a pod template.
+const Column& containers_column();
+const Column& images_column();
 
 void add_apps_printers(PrinterMap& map);
 void add_batch_printers(PrinterMap& map);

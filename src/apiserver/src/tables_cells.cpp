@@ -1,0 +1,71 @@
+// Cell and column helpers shared by the per-group Table printers (tables_<group>.cpp).
+#include "tables_internal.h"
+#include "util/strings.h"
+
+namespace k3s::apiserver::tables {
+
+Json str_or(const Json& obj, const char* pointer, const std::string& fallback) {
+  Json::json_pointer p(pointer);
+  if (obj.contains(p) && obj.at(p).is_string() && !obj.at(p).get<std::string>().empty()) return obj.at(p);
+  return fallback;
+}
+
+int64_t int_at(const Json& obj, const char* pointer) {
+  Json::json_pointer p(pointer);
+  if (obj.contains(p) && obj.at(p).is_number_integer()) return obj.at(p).get<int64_t>();
+  return 0;
+}
+
+std::string selector_text(const Json& selector) {
+  if (!selector.is_object() || selector.empty()) return "<none>";
+  std::vector<std::string> parts;
+  for (auto& [k, v] : selector.items())
+    if (v.is_string()) parts.push_back(k + "=" + v.get<std::string>());
+  return parts.empty() ? "<none>" : util::join(parts, ",");
+}
+
+std::string since(const Json& obj, const char* pointer, object::Timestamp now, const std::string& fallback) {
+  Json text = str_or(obj, pointer, "");
+  auto t = object::parse_time(text.get<std::string>());
+  if (!t) return fallback;
+  return human_duration(std::chrono::duration_cast<std::chrono::seconds>(now - *t));
+}
+
+std::pair<std::string, std::string> template_containers(const Json& obj, const char* template_pointer) {
+  std::vector<std::string> names, images;
+  Json::json_pointer p(std::string(template_pointer) + "/spec/containers");
+  if (obj.contains(p) && obj.at(p).is_array())
+    for (const auto& c : obj.at(p)) {
+      if (!c.is_object()) continue;
+      names.push_back(c.value("name", ""));
+      images.push_back(c.value("image", ""));
+    }
+  return {util::join(names, ","), util::join(images, ",")};
+}
+
+const Column& name_column() {
+  static const Column c{"Name", "string", "name", "The object's name.", 0};
+  return c;
+}
+
+const Column& age_column() {
+  static const Column c{"Age", "string", "", "Time since the object was created.", 0};
+  return c;
+}
+
+Json object_at(const Json& obj, const char* pointer) {
+  Json::json_pointer p(pointer);
+  return obj.contains(p) && obj.at(p).is_object() ? obj.at(p) : Json::object();
+}
+
+const Column& containers_column() {
+  static const Column c{"Containers", "string", "", "Container names of the pod template.", 1};
+  return c;
+}
+
+const Column& images_column() {
+  static const Column c{"Images", "string", "", "Images of the pod template.", 1};
+  return c;
+}
+
+}  // namespace k3s::apiserver::tables
