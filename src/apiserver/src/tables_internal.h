@@ -1,5 +1,6 @@
-// Internal to the Table printers: the shared column/row types and cell helpers, and the
-// per-API-group printer tables (tables_<group>.cpp) that build_table looks up by "group/Kind".
+// Internal to the Table printers: the shared column/row types and cell helpers
+// (tables_cells.cpp), and the per-API-group printer tables (tables_<group>.cpp) that
+// build_table looks up by "group/Kind".
 #pragma once
 
 #include <functional>
@@ -48,10 +49,18 @@ const Column& age_column();
 const Column& containers_column();
 const Column& images_column();
 
+// AGE as kube prints it: whole seconds since metadata.creationTimestamp, "<unknown>" without one.
+std::string age_of(const Json& obj, object::Timestamp now);
+
+void add_core_printers(PrinterMap& map);
+void add_core_workload_printers(PrinterMap& map);
+void add_core_network_printers(PrinterMap& map);
+void add_event_printers(PrinterMap& map);
 void add_apps_printers(PrinterMap& map);
 void add_batch_printers(PrinterMap& map);
 void add_rbac_printers(PrinterMap& map);
 void add_node_printers(PrinterMap& map);
+void add_misc_printers(PrinterMap& map);
 
 // The printer for "group/Kind", or nullptr when the group files have none.
 const KindPrinter* find_printer(const std::string& key);
