@@ -29,6 +29,10 @@ const KindPrinter* find_printer(const std::string& key) {
     add_rbac_printers(m);
     add_node_printers(m);
     add_misc_printers(m);
+    add_core_storage_printers(m);
+    add_networking_printers(m);
+    add_storage_printers(m);
+    add_autoscaling_printers(m);
     return m;
   }();
   auto it = map.find(key);

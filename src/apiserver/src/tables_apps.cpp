@@ -1,13 +1,23 @@
-// apps/v1 Table printers: Deployment, ReplicaSet, StatefulSet and DaemonSet.
+// apps/v1 Table printers: Deployment, ReplicaSet, StatefulSet, DaemonSet and ControllerRevision.
+#include <cctype>
+
 #include "tables_internal.h"
 
 namespace k3s::apiserver::tables {
 
 namespace {
 
-// DESIRED/READY counts compare against spec.replicas, which defaults to 1 when unset.
-int64_t desired_replicas(const Json& o) {
-  return o.contains(Json::json_pointer("/spec/replicas")) ? int_at(o, "/spec/replicas") : 1;
+// "kind.group/name" of the controlling owner in lower case ("daemonset.apps/web"), "<none>"
+// without one.
+std::string controller_name(const Json& obj) {
+  auto owner = object::controller_of(obj);
+  if (!owner) return "<none>";
+  const auto slash = owner->api_version.find('/');
+  const std::string group = slash == std::string::npos ? "" : owner->api_version.substr(0, slash);
+  std::string kind = group.empty() ? owner->kind : owner->kind + "." + group;
+  if (kind.empty()) return owner->name;
+  for (auto& ch : kind) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return kind + "/" + owner->name;
 }
 
 }  // namespace
@@ -65,6 +75,13 @@ void add_apps_printers(PrinterMap& map) {
                                         age, names, imgs,
                                         selector_text(object_at(o, "/spec/selector/matchLabels"))};
                            }};
+  map["apps/ControllerRevision"] = {{name_column(),
+                                     {"Controller", "string", "", "The object that owns the revision.", 0},
+                                     {"Revision", "string", "", "The revision number.", 0},
+                                     age_column()},
+                                    [](const Json& o, const std::string& age, object::Timestamp) {
+                                      return Row{object::name_of(o), controller_name(o), int_at(o, "/revision"), age};
+                                    }};
 }
 
 }  // namespace k3s::apiserver::tables

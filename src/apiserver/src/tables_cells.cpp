@@ -1,5 +1,6 @@
 // Cell and column helpers shared by the per-group Table printers (tables_<group>.cpp).
 #include "tables_internal.h"
+#include "object/quantity.h"
 #include "util/strings.h"
 
 namespace k3s::apiserver::tables {
@@ -53,9 +54,47 @@ const Column& age_column() {
   return c;
 }
 
+std::string string_at(const Json& obj, const char* pointer, const std::string& missing) {
+  Json::json_pointer p(pointer);
+  return obj.contains(p) && obj.at(p).is_string() ? obj.at(p).get<std::string>() : missing;
+}
+
+bool bool_at(const Json& obj, const char* pointer, bool fallback) {
+  Json::json_pointer p(pointer);
+  return obj.contains(p) && obj.at(p).is_boolean() ? obj.at(p).get<bool>() : fallback;
+}
+
+int64_t desired_replicas(const Json& obj) {
+  return obj.contains(Json::json_pointer("/spec/replicas")) ? int_at(obj, "/spec/replicas") : 1;
+}
+
+std::string quantity_text(const Json& value, const std::string& missing) {
+  if (!value.is_string() && !value.is_number()) return missing;
+  try {
+    return object::Quantity::from_json(value).to_string();
+  } catch (const object::QuantityError&) {
+    return value.is_string() ? value.get<std::string>() : value.dump();
+  }
+}
+
+std::string quantity_at(const Json& obj, const char* pointer, const std::string& missing) {
+  Json::json_pointer p(pointer);
+  return obj.contains(p) ? quantity_text(obj.at(p), missing) : missing;
+}
+
+std::string created_at(const Json& obj) {
+  auto t = object::creation_timestamp_of(obj);
+  return t ? object::format_time(*t) : std::string("<unknown>");
+}
+
 Json object_at(const Json& obj, const char* pointer) {
   Json::json_pointer p(pointer);
   return obj.contains(p) && obj.at(p).is_object() ? obj.at(p) : Json::object();
+}
+
+const Column& created_at_column() {
+  static const Column c{"Created At", "date", "", "When the object was created (RFC 3339, UTC).", 0};
+  return c;
 }
 
 const Column& containers_column() {

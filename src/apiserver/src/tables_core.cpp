@@ -1,5 +1,5 @@
 // core/v1 Table printers for cluster and configuration objects: Namespace, Node, ConfigMap,
-// Secret and ServiceAccount.
+// Secret, ServiceAccount, ResourceQuota and LimitRange.
 #include <algorithm>
 
 #include "tables_internal.h"
@@ -41,6 +41,24 @@ Row node_row(const Json& o, const std::string& age) {
              str_or(o, "/status/nodeInfo/containerRuntimeVersion", "<unknown>")};
 }
 
+struct QuotaCells {
+  std::string requests, limits;
+};
+
+// "resource: used/hard" for each hard limit, sorted by resource name; "limits.*" resources go to
+// the LIMIT column, all others to REQUEST.
+QuotaCells quota_cells(const Json& quota) {
+  std::vector<std::string> requests, limits;
+  const Json used = object_at(quota, "/status/used");
+  const Json hard_limits = object_at(quota, "/status/hard");
+  for (const auto& [resource, hard] : hard_limits.items()) {
+    const std::string text = resource + ": " + quantity_text(used.value(resource, Json()), "0") + "/" + quantity_text(hard, "0");
+    const bool is_limit = resource.rfind("limits.", 0) == 0;
+    (is_limit ? limits : requests).push_back(text);
+  }
+  return {util::join(requests, ", "), util::join(limits, ", ")};
+}
+
 }  // namespace
 
 void add_core_printers(PrinterMap& map) {
@@ -73,6 +91,17 @@ void add_core_printers(PrinterMap& map) {
                             [](const Json& o, const std::string& age, object::Timestamp) {
                               return Row{object::name_of(o), o.value("secrets", Json::array()).size(), age};
                             }};
+  map["/ResourceQuota"] = {{name_column(),
+                            {"Request", "string", "", "Used out of hard limit for each non-limits resource.", 0},
+                            {"Limit", "string", "", "Used out of hard limit for each limits.* resource.", 0},
+                            age_column()},
+                           [](const Json& o, const std::string& age, object::Timestamp) {
+                             auto cells = quota_cells(o);
+                             return Row{object::name_of(o), cells.requests, cells.limits, age};
+                           }};
+  // kube-apiserver has no printer for limit ranges, so they get its default NAME / CREATED AT table.
+  map["/LimitRange"] = {{name_column(), created_at_column()},
+                        [](const Json& o, const std::string&, object::Timestamp) { return Row{object::name_of(o), created_at(o)}; }};
 }
 
 }  // namespace k3s::apiserver::tables

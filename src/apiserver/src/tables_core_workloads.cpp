@@ -1,4 +1,4 @@
-// core/v1 Table printers for workloads: Pod.
+// core/v1 Table printers for workloads: Pod, ReplicationController and PodTemplate.
 #include "tables_internal.h"
 
 namespace k3s::apiserver::tables {
@@ -51,6 +51,27 @@ void add_core_workload_printers(PrinterMap& map) {
                   {"Nominated Node", "string", "", "The node chosen for the pod while it waits for preemption.", 1},
                   {"Readiness Gates", "string", "", "Readiness gates met out of those declared.", 1}},
                  [](const Json& o, const std::string& age, object::Timestamp) { return pod_row(o, age); }};
+  map["/ReplicationController"] = {{name_column(),
+                                    {"Desired", "integer", "", "Number of desired pods.", 0},
+                                    {"Current", "integer", "", "Number of pods created.", 0},
+                                    {"Ready", "integer", "", "Number of ready pods.", 0},
+                                    age_column(), containers_column(), images_column(),
+                                    {"Selector", "string", "", "The label selector of the pods.", 1}},
+                                   [](const Json& o, const std::string& age, object::Timestamp) {
+                                     auto [names, imgs] = template_containers(o, "/spec/template");
+                                     return Row{object::name_of(o), desired_replicas(o), int_at(o, "/status/replicas"),
+                                                int_at(o, "/status/readyReplicas"), age, names, imgs,
+                                                selector_text(object_at(o, "/spec/selector"))};
+                                   }};
+  // kube prints a pod template's containers by default (not only -o wide) and no AGE.
+  map["/PodTemplate"] = {{name_column(),
+                          {"Containers", "string", "", "Container names of the template.", 0},
+                          {"Images", "string", "", "Images of the template.", 0},
+                          {"Pod Labels", "string", "", "The labels the template gives its pods.", 0}},
+                         [](const Json& o, const std::string&, object::Timestamp) {
+                           auto [names, imgs] = template_containers(o, "/template");
+                           return Row{object::name_of(o), names, imgs, selector_text(object_at(o, "/template/metadata/labels"))};
+                         }};
 }
 
 }  // namespace k3s::apiserver::tables

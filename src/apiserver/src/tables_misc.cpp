@@ -1,6 +1,6 @@
 // Table printers of the API groups that serve a single printed kind: policy/v1
-// PodDisruptionBudget, certificates.k8s.io/v1 CertificateSigningRequest and
-// coordination.k8s.io/v1 Lease.
+// PodDisruptionBudget, certificates.k8s.io/v1 CertificateSigningRequest,
+// coordination.k8s.io/v1 Lease and scheduling.k8s.io/v1 PriorityClass.
 #include "tables_internal.h"
 #include "util/strings.h"
 
@@ -59,6 +59,16 @@ void add_misc_printers(PrinterMap& map) {
                                       [](const Json& o, const std::string& age, object::Timestamp) {
                                         return Row{object::name_of(o), str_or(o, "/spec/holderIdentity", ""), age};
                                       }};
+  // PREEMPTIONPOLICY is a default column in kube, not an -o wide one.
+  map["scheduling.k8s.io/PriorityClass"] = {{name_column(),
+                                             {"Value", "integer", "", "The priority pods of this class get.", 0},
+                                             {"Global-Default", "boolean", "", "Whether pods without a class get this one.", 0},
+                                             age_column(),
+                                             {"PreemptionPolicy", "string", "", "Whether pods of this class preempt others.", 0}},
+                                            [](const Json& o, const std::string& age, object::Timestamp) {
+                                              return Row{object::name_of(o), int_at(o, "/value"), bool_at(o, "/globalDefault", false),
+                                                         age, string_at(o, "/preemptionPolicy", "")};
+                                            }};
 }
 
 }  // namespace k3s::apiserver::tables
