@@ -412,3 +412,112 @@ TEST(Tables, CsiDriverNodeAndVolumeAttachment) {
   EXPECT_EQ(t["columnDefinitions"][1]["format"], "name");
   EXPECT_EQ(t["rows"][0]["cells"], Json({"csi-123", "csi.example.com", "pv1", "n1", true, "60m"}));
 }
+
+TEST(Tables, ReplicaSetAndDeploymentWideColumns) {
+  Json rs = {{"metadata", {{"name", "web-6d"}, {"creationTimestamp", kCreated}}},
+             {"spec", {{"replicas", 3},
+                       {"selector", {{"matchLabels", {{"app", "web"}}},
+                                     {"matchExpressions", {{{"key", "track"}, {"operator", "NotIn"}, {"values", {"canary"}}}}}}},
+                       {"template", {{"spec", {{"containers", {{{"name", "nginx"}, {"image", "nginx:1"}}}}}}}}}},
+             {"status", {{"replicas", 3}, {"readyReplicas", 2}}}};
+  Json t = table_for("apps", "v1", "replicasets", rs, kNow);
+  EXPECT_EQ(column_names(t), (std::vector<std::string>{"Name", "Desired", "Current", "Ready", "Age", "Containers", "Images",
+                                                       "Selector"}));
+  EXPECT_EQ(column_priorities(t), (std::vector<int>{0, 0, 0, 0, 0, 1, 1, 1}));
+  EXPECT_EQ(t["rows"][0]["cells"], Json({"web-6d", 3, 3, 2, "60m", "nginx", "nginx:1", "app=web,track notin (canary)"}));
+
+  Json deploy = rs;
+  deploy["metadata"]["name"] = "web";
+  deploy["status"] = {{"readyReplicas", 2}, {"updatedReplicas", 3}, {"availableReplicas", 2}};
+  t = table_for("apps", "v1", "deployments", deploy, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"], Json({"web", "2/3", 3, 2, "60m", "nginx", "nginx:1", "app=web,track notin (canary)"}));
+}
+
+TEST(Tables, EndpointsListsThreeAndCountsTheRest) {
+  Json ep = {{"metadata", {{"name", "web"}, {"creationTimestamp", kCreated}}},
+             {"subsets", {{{"addresses", {{{"ip", "10.0.0.1"}}, {{"ip", "10.0.0.2"}}}}, {"ports", {{{"port", 80}}, {{"port", 443}}}}},
+                          {{"addresses", {{{"ip", "fd00::1"}}}}}}}};
+  Json t = table_for("", "v1", "endpoints", ep, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"], Json({"web", "10.0.0.1:80,10.0.0.2:80,10.0.0.1:443 + 2 more...", "60m"}));
+  Json headless = {{"metadata", {{"name", "h"}, {"creationTimestamp", kCreated}}},
+                   {"subsets", {{{"addresses", {{{"ip", "fd00::1"}}}}, {"ports", {{{"port", 53}}}}}, {{"addresses", {{{"ip", "10.0.0.9"}}}}}}}};
+  t = table_for("", "v1", "endpoints", headless, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"][1], "[fd00::1]:53,10.0.0.9");
+  Json none = {{"metadata", {{"name", "n"}, {"creationTimestamp", kCreated}}}};
+  t = table_for("", "v1", "endpoints", none, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"][1], "<none>");
+}
+
+TEST(Tables, CertificateSigningRequestCondition) {
+  Json csr = {{"metadata", {{"name", "csr-1"}, {"creationTimestamp", kCreated}}},
+              {"spec", {{"signerName", "kubernetes.io/kube-apiserver-client"}, {"username", "alice"}, {"expirationSeconds", 7200}}},
+              {"status", {{"conditions", {{{"type", "Approved"}, {"status", "True"}}}}, {"certificate", "LS0t"}}}};
+  Json t = table_for("certificates.k8s.io", "v1", "certificatesigningrequests", csr, kNow);
+  EXPECT_EQ(column_names(t), (std::vector<std::string>{"Name", "Age", "SignerName", "Requestor", "RequestedDuration", "Condition"}));
+  EXPECT_EQ(t["rows"][0]["cells"], Json({"csr-1", "60m", "kubernetes.io/kube-apiserver-client", "alice", "2h", "Approved,Issued"}));
+  csr["status"] = {{"conditions", {{{"type", "Approved"}, {"status", "True"}}, {{"type", "Denied"}, {"status", "True"}},
+                                   {{"type", "Failed"}, {"status", "True"}}}}};
+  t = table_for("certificates.k8s.io", "v1", "certificatesigningrequests", csr, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"][5], "Denied,Failed");
+  csr.erase("status");
+  t = table_for("certificates.k8s.io", "v1", "certificatesigningrequests", csr, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"][5], "Pending");
+}
+
+TEST(Tables, CoreEventColumns) {
+  Json ev = {{"metadata", {{"name", "web.17a"}, {"namespace", "dev"}, {"creationTimestamp", kCreated}}},
+             {"involvedObject", {{"kind", "Pod"}, {"name", "web"}, {"fieldPath", "spec.containers{nginx}"}}},
+             {"reason", "Pulled"}, {"type", "Normal"}, {"message", "  Image pulled\n"},
+             {"source", {{"component", "kubelet"}, {"host", "node1"}}},
+             {"firstTimestamp", "2020-01-01T00:30:00Z"}, {"lastTimestamp", "2020-01-01T00:59:00Z"}, {"count", 4}};
+  Json t = table_for("", "v1", "events", ev, kNow);
+  EXPECT_EQ(column_names(t), (std::vector<std::string>{"Last Seen", "Type", "Reason", "Object", "Subobject", "Source", "Message",
+                                                       "First Seen", "Count", "Name"}));
+  EXPECT_EQ(column_priorities(t), (std::vector<int>{0, 0, 0, 0, 1, 1, 0, 1, 1, 1}));
+  EXPECT_EQ(t["rows"][0]["cells"], Json({"60s", "Normal", "Pulled", "pod/web", "spec.containers{nginx}", "kubelet, node1",
+                                         "Image pulled", "30m", 4, "web.17a"}));
+
+  Json bare = {{"metadata", {{"name", "n.1"}}}, {"involvedObject", {{"kind", "Node"}}}, {"reportingComponent", "ctrl"},
+               {"eventTime", "2020-01-01T00:59:50.000000Z"}};
+  t = table_for("", "v1", "events", bare, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"], Json({"10s", "", "", "node", "", "ctrl", "", "10s", 1, "n.1"}));
+}
+
+TEST(Tables, EventsApiEventReadInCoreTerms) {
+  Json ev = {{"metadata", {{"name", "web.18b"}, {"creationTimestamp", kCreated}}},
+             {"regarding", {{"kind", "Deployment"}, {"name", "web"}}},
+             {"reason", "ScalingReplicaSet"}, {"type", "Normal"}, {"note", "Scaled up"},
+             {"reportingController", "deployment-controller"}, {"reportingInstance", "cp-1"},
+             {"eventTime", "2020-01-01T00:50:00.000000Z"},
+             {"series", {{"count", 3}, {"lastObservedTime", "2020-01-01T00:58:00.000000Z"}}}};
+  Json t = table_for("events.k8s.io", "v1", "events", ev, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"], Json({"2m", "Normal", "ScalingReplicaSet", "deployment/web", "",
+                                         "deployment-controller, cp-1", "Scaled up", "10m", 3, "web.18b"}));
+}
+
+TEST(Tables, PodServiceAndNodeRows) {
+  Json pod = {{"metadata", {{"name", "web"}, {"creationTimestamp", kCreated}}},
+              {"spec", {{"nodeName", "node1"}, {"containers", {{{"name", "a"}}, {{"name", "b"}}}}}},
+              {"status", {{"phase", "Running"}, {"podIP", "10.42.0.5"},
+                          {"containerStatuses", {{{"ready", true}, {"restartCount", 2}, {"state", {{"running", Json::object()}}}},
+                                                 {{"ready", false}, {"restartCount", 1},
+                                                  {"state", {{"waiting", {{"reason", "CrashLoopBackOff"}}}}}}}}}}};
+  Json t = table_for("", "v1", "pods", pod, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"], Json({"web", "1/2", "CrashLoopBackOff", "3", "60m", "10.42.0.5", "node1", "<none>", "<none>"}));
+
+  Json svc = {{"metadata", {{"name", "web"}, {"creationTimestamp", kCreated}}},
+              {"spec", {{"type", "NodePort"}, {"clusterIP", "10.43.0.10"}, {"selector", {{"app", "web"}}},
+                        {"ports", {{{"port", 80}, {"nodePort", 30080}, {"protocol", "TCP"}}}}}}};
+  t = table_for("", "v1", "services", svc, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"], Json({"web", "NodePort", "10.43.0.10", "<none>", "80:30080/TCP", "60m", "app=web"}));
+
+  Json node = {{"metadata", {{"name", "node1"}, {"creationTimestamp", kCreated},
+                             {"labels", {{"node-role.kubernetes.io/control-plane", "true"}}}}},
+               {"spec", {{"unschedulable", true}}},
+               {"status", {{"conditions", {{{"type", "Ready"}, {"status", "True"}}}},
+                           {"addresses", {{{"type", "InternalIP"}, {"address", "192.168.1.5"}}}},
+                           {"nodeInfo", {{"kubeletVersion", "v1.33.0"}}}}}};
+  t = table_for("", "v1", "nodes", node, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"], Json({"node1", "Ready,SchedulingDisabled", "control-plane", "60m", "v1.33.0", "192.168.1.5",
+                                         "<none>", "<unknown>", "<unknown>", "<unknown>"}));
+}

@@ -35,16 +35,19 @@ void add_apps_printers(PrinterMap& map) {
                                          std::to_string(int_at(o, "/status/readyReplicas")) + "/" +
                                              std::to_string(desired_replicas(o)),
                                          int_at(o, "/status/updatedReplicas"), int_at(o, "/status/availableReplicas"), age,
-                                         names, imgs, selector_text(object_at(o, "/spec/selector/matchLabels"))};
+                                         names, imgs, label_selector_text(object_at(o, "/spec/selector"))};
                             }};
   map["apps/ReplicaSet"] = {{name_column(),
                              {"Desired", "integer", "", "Number of desired pods.", 0},
                              {"Current", "integer", "", "Number of actually running pods.", 0},
                              {"Ready", "integer", "", "Number of ready pods.", 0},
-                             age_column()},
+                             age_column(), containers_column(), images_column(),
+                             {"Selector", "string", "", "The label selector of the pods.", 1}},
                             [](const Json& o, const std::string& age, object::Timestamp) {
+                              auto [names, imgs] = template_containers(o, "/spec/template");
                               return Row{object::name_of(o), desired_replicas(o), int_at(o, "/status/replicas"),
-                                         int_at(o, "/status/readyReplicas"), age};
+                                         int_at(o, "/status/readyReplicas"), age, names, imgs,
+                                         label_selector_text(object_at(o, "/spec/selector"))};
                             }};
   map["apps/StatefulSet"] = {{name_column(), {"Ready", "string", "", "Ready pods out of desired replicas.", 0},
                               age_column(), containers_column(), images_column()},
@@ -73,7 +76,7 @@ void add_apps_printers(PrinterMap& map) {
                                         int_at(o, "/status/numberAvailable"),
                                         selector_text(object_at(o, "/spec/template/spec/nodeSelector")),
                                         age, names, imgs,
-                                        selector_text(object_at(o, "/spec/selector/matchLabels"))};
+                                        label_selector_text(object_at(o, "/spec/selector"))};
                            }};
   map["apps/ControllerRevision"] = {{name_column(),
                                      {"Controller", "string", "", "The object that owns the revision.", 0},

@@ -58,7 +58,7 @@ void add_batch_printers(PrinterMap& map) {
                       [](const Json& o, const std::string& age, object::Timestamp now) {
                         auto [names, imgs] = template_containers(o, "/spec/template");
                         return Row{object::name_of(o), job_status(o), job_completions(o), job_duration(o, now), age,
-                                   names, imgs, selector_text(object_at(o, "/spec/selector/matchLabels"))};
+                                   names, imgs, label_selector_text(object_at(o, "/spec/selector"))};
                       }};
   map["batch/CronJob"] = {{name_column(),
                            {"Schedule", "string", "", "The cron schedule.", 0},
@@ -73,7 +73,7 @@ void add_batch_printers(PrinterMap& map) {
                             const std::size_t running = o.contains(active) && o.at(active).is_array() ? o.at(active).size() : 0;
                             return Row{object::name_of(o), str_or(o, "/spec/schedule", ""), str_or(o, "/spec/timeZone"),
                                        suspend_cell(o), running, since(o, "/status/lastScheduleTime", now), age, names, imgs,
-                                       selector_text(object_at(o, "/spec/jobTemplate/spec/selector/matchLabels"))};
+                                       label_selector_text(object_at(o, "/spec/jobTemplate/spec/selector"))};
                           }};
 }
 

@@ -1,4 +1,7 @@
 // Cell and column helpers shared by the per-group Table printers (tables_<group>.cpp).
+#include <algorithm>
+#include <set>
+
 #include "tables_internal.h"
 #include "object/quantity.h"
 #include "util/strings.h"
@@ -85,6 +88,43 @@ std::string quantity_at(const Json& obj, const char* pointer, const std::string&
 std::string created_at(const Json& obj) {
   auto t = object::creation_timestamp_of(obj);
   return t ? object::format_time(*t) : std::string("<unknown>");
+}
+
+Json array_at(const Json& obj, const char* pointer) {
+  Json::json_pointer p(pointer);
+  return obj.contains(p) && obj.at(p).is_array() ? obj.at(p) : Json::array();
+}
+
+namespace {
+
+std::string sorted_values(const Json& values) {
+  std::set<std::string> sorted;
+  for (const auto& v : values)
+    if (v.is_string()) sorted.insert(v.get<std::string>());
+  return util::join(std::vector<std::string>(sorted.begin(), sorted.end()), ",");
+}
+
+}  // namespace
+
+std::string label_selector_text(const Json& selector) {
+  std::vector<std::pair<std::string, std::string>> requirements;
+  const Json match_labels = object_at(selector, "/matchLabels");
+  for (const auto& [key, value] : match_labels.items())
+    if (value.is_string()) requirements.emplace_back(key, key + "=" + value.get<std::string>());
+  for (const auto& expr : array_at(selector, "/matchExpressions")) {
+    const std::string key = string_at(expr, "/key", ""), op = string_at(expr, "/operator", "");
+    const std::string values = sorted_values(array_at(expr, "/values"));
+    if (op == "In") requirements.emplace_back(key, key + " in (" + values + ")");
+    else if (op == "NotIn") requirements.emplace_back(key, key + " notin (" + values + ")");
+    else if (op == "Exists") requirements.emplace_back(key, key);
+    else if (op == "DoesNotExist") requirements.emplace_back(key, "!" + key);
+  }
+  if (requirements.empty()) return "<none>";
+  std::stable_sort(requirements.begin(), requirements.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> parts;
+  for (const auto& r : requirements) parts.push_back(r.second);
+  return util::join(parts, ",");
 }
 
 Json object_at(const Json& obj, const char* pointer) {

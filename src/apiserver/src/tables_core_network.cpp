@@ -34,13 +34,36 @@ std::string external_ip(const Json& svc) {
   return ips.empty() ? "<none>" : util::join(ips, ",");
 }
 
+// "ip:port" for each address and port (bare IPs for subsets without ports), the first three
+// and "+ N more..."; "<none>" without subsets.
 std::string endpoint_addresses(const Json& endpoints) {
-  std::vector<std::string> eps;
-  for (const auto& s : endpoints.value("subsets", Json::array()))
-    for (const auto& ad : s.value("addresses", Json::array()))
-      for (const auto& p : s.value("ports", Json::array()))
-        eps.push_back(ad.value("ip", "") + ":" + std::to_string(p.value("port", 0)));
-  return eps.empty() ? std::string("<none>") : util::join(eps, ",");
+  constexpr std::size_t kListed = 3;
+  const Json subsets = array_at(endpoints, "/subsets");
+  if (subsets.empty()) return "<none>";
+  std::vector<std::string> shown;
+  std::size_t total = 0;
+  auto add = [&](std::string text) {
+    if (shown.size() < kListed) shown.push_back(std::move(text));
+  };
+  for (const auto& subset : subsets) {
+    const Json addresses = array_at(subset, "/addresses"), ports = array_at(subset, "/ports");
+    if (ports.empty()) {
+      total += addresses.size();
+      for (const auto& address : addresses) add(string_at(address, "/ip", ""));
+      continue;
+    }
+    for (const auto& port : ports) {
+      total += addresses.size();
+      for (const auto& address : addresses) {
+        const std::string ip = string_at(address, "/ip", "");
+        const std::string host = ip.find(':') == std::string::npos ? ip : "[" + ip + "]";  // IPv6
+        add(host + ":" + std::to_string(int_at(port, "/port")));
+      }
+    }
+  }
+  std::string text = util::join(shown, ",");
+  if (total > kListed) text += " + " + std::to_string(total - kListed) + " more...";
+  return text;
 }
 
 }  // namespace

@@ -39,6 +39,12 @@ std::string selector_text(const Json& selector);
 std::string since(const Json& obj, const char* pointer, object::Timestamp now, const std::string& fallback = "<none>");
 // CONTAINERS and IMAGES cells of a pod template at pointer (".../template").
 std::pair<std::string, std::string> template_containers(const Json& obj, const char* template_pointer);
+// A metav1.LabelSelector (matchLabels and matchExpressions) as label-selector text
+// ("app=web,tier in (a,b),!legacy"), requirements sorted by key; "<none>" when it selects
+// everything.
+std::string label_selector_text(const Json& selector);
+// The array at pointer, or [] when it is missing or not an array.
+Json array_at(const Json& obj, const char* pointer);
 // The string at pointer even when empty, else missing: for optional string fields where kube
 // tells "unset" apart from "".
 std::string string_at(const Json& obj, const char* pointer, const std::string& missing);

@@ -14,13 +14,20 @@ std::string int_or_percent(const Json& spec, const char* field) {
   return spec[field].is_string() ? spec[field].get<std::string>() : spec[field].dump();
 }
 
+// CONDITION: Denied over Approved over Pending (by condition type alone, as kube reads them),
+// then ",Failed" and ",Issued" once a certificate is there.
 std::string csr_condition(const Json& o) {
-  std::vector<std::string> conditions;
-  for (const auto& c : o.value("status", Json::object()).value("conditions", Json::array()))
-    if (c.is_object() && c.value("status", "True") == "True") conditions.push_back(c.value("type", ""));
-  if (o.contains(Json::json_pointer("/status/certificate")) && !str_or(o, "/status/certificate").empty())
-    conditions.push_back("Issued");
-  return conditions.empty() ? std::string("Pending") : util::join(conditions, ",");
+  bool approved = false, denied = false, failed = false;
+  for (const auto& c : array_at(o, "/status/conditions")) {
+    const std::string type = string_at(c, "/type", "");
+    approved = approved || type == "Approved";
+    denied = denied || type == "Denied";
+    failed = failed || type == "Failed";
+  }
+  std::string text = denied ? "Denied" : approved ? "Approved" : "Pending";
+  if (failed) text += ",Failed";
+  if (!string_at(o, "/status/certificate", "").empty()) text += ",Issued";
+  return text;
 }
 
 std::string requested_duration(const Json& o) {

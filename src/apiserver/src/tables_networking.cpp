@@ -13,11 +13,6 @@ namespace {
 // Lists longer than this print their first entries and "+ N more...".
 constexpr std::size_t kListedEntries = 3;
 
-Json array_at(const Json& obj, const char* pointer) {
-  Json::json_pointer p(pointer);
-  return obj.contains(p) && obj.at(p).is_array() ? obj.at(p) : Json::array();
-}
-
 // shown (the first kListedEntries of total entries) joined, "+ N more..." for the rest.
 std::string with_more(const std::vector<std::string>& shown, std::size_t total, const std::string& when_empty) {
   std::string text = util::join(shown, ",");
@@ -62,36 +57,6 @@ std::string ingress_class_parameters(const Json& ingress_class) {
   std::string text = string_at(params, "/kind", "");
   if (params.contains("apiGroup") && params["apiGroup"].is_string()) text += "." + params["apiGroup"].get<std::string>();
   return text + "/" + string_at(params, "/name", "");
-}
-
-std::string sorted_values(const Json& values) {
-  std::set<std::string> sorted;
-  for (const auto& v : values)
-    if (v.is_string()) sorted.insert(v.get<std::string>());
-  return util::join(std::vector<std::string>(sorted.begin(), sorted.end()), ",");
-}
-
-// A metav1.LabelSelector as label-selector text ("app=web,tier in (a,b),!legacy"), requirements
-// sorted by key; "<none>" when it selects everything.
-std::string label_selector_text(const Json& selector) {
-  std::vector<std::pair<std::string, std::string>> requirements;
-  const Json match_labels = object_at(selector, "/matchLabels");
-  for (const auto& [key, value] : match_labels.items())
-    if (value.is_string()) requirements.emplace_back(key, key + "=" + value.get<std::string>());
-  for (const auto& expr : array_at(selector, "/matchExpressions")) {
-    const std::string key = string_at(expr, "/key", ""), op = string_at(expr, "/operator", "");
-    const std::string values = sorted_values(array_at(expr, "/values"));
-    if (op == "In") requirements.emplace_back(key, key + " in (" + values + ")");
-    else if (op == "NotIn") requirements.emplace_back(key, key + " notin (" + values + ")");
-    else if (op == "Exists") requirements.emplace_back(key, key);
-    else if (op == "DoesNotExist") requirements.emplace_back(key, "!" + key);
-  }
-  if (requirements.empty()) return "<none>";
-  std::stable_sort(requirements.begin(), requirements.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<std::string> parts;
-  for (const auto& r : requirements) parts.push_back(r.second);
-  return util::join(parts, ",");
 }
 
 // PORTS: port numbers (the name when a port has none, "*" when it has neither).
