@@ -521,3 +521,46 @@ TEST(Tables, PodServiceAndNodeRows) {
   EXPECT_EQ(t["rows"][0]["cells"], Json({"node1", "Ready,SchedulingDisabled", "control-plane", "60m", "v1.33.0", "192.168.1.5",
                                          "<none>", "<unknown>", "<unknown>", "<unknown>"}));
 }
+
+TEST(Tables, PodStatusFollowsKubectlRules) {
+  // Initializing: the first unfinished init container names the state.
+  Json pod = {{"metadata", {{"name", "init"}, {"creationTimestamp", kCreated}}},
+              {"spec", {{"initContainers", {{{"name", "setup"}}, {{"name", "migrate"}}}}, {"containers", {{{"name", "app"}}}}}},
+              {"status", {{"phase", "Pending"},
+                          {"initContainerStatuses", {{{"name", "setup"}, {"state", {{"terminated", {{"exitCode", 0}}}}}},
+                                                     {{"name", "migrate"}, {"restartCount", 2},
+                                                      {"lastState", {{"terminated", {{"exitCode", 1}, {"finishedAt", "2020-01-01T00:55:00Z"}}}}},
+                                                      {"state", {{"waiting", {{"reason", "CrashLoopBackOff"}}}}}}}},
+                          {"containerStatuses", {{{"name", "app"}, {"state", {{"waiting", {{"reason", "PodInitializing"}}}}}}}}}}};
+  Json t = table_for("", "v1", "pods", pod, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"][1], "0/1");
+  EXPECT_EQ(t["rows"][0]["cells"][2], "Init:CrashLoopBackOff");
+  EXPECT_EQ(t["rows"][0]["cells"][3], "2 (5m ago)");
+
+  pod["status"]["initContainerStatuses"][1] = {{"name", "migrate"}, {"state", {{"running", Json::object()}}}};
+  t = table_for("", "v1", "pods", pod, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"][2], "Init:1/2");
+
+  // A sidecar (restartPolicy Always) counts in READY once started.
+  Json sidecar = {{"metadata", {{"name", "side"}, {"creationTimestamp", kCreated}}},
+                  {"spec", {{"initContainers", {{{"name", "proxy"}, {"restartPolicy", "Always"}}}}, {"containers", {{{"name", "app"}}}},
+                            {"readinessGates", {{{"conditionType", "example.com/lb"}}}}}},
+                  {"status", {{"phase", "Running"}, {"podIPs", {{{"ip", "10.42.0.7"}}, {{"ip", "fd00::7"}}}},
+                              {"conditions", {{{"type", "Initialized"}, {"status", "True"}}, {{"type", "example.com/lb"}, {"status", "True"}}}},
+                              {"initContainerStatuses", {{{"name", "proxy"}, {"started", true}, {"ready", true},
+                                                          {"state", {{"running", Json::object()}}}}}},
+                              {"containerStatuses", {{{"name", "app"}, {"ready", true}, {"state", {{"running", Json::object()}}}}}}}}};
+  t = table_for("", "v1", "pods", sidecar, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"], Json({"side", "2/2", "Running", "0", "60m", "10.42.0.7", "<none>", "<none>", "1/1"}));
+
+  // A container that exited without a reason shows its exit code; deletion shows Terminating
+  // unless the pod already finished.
+  Json crashed = {{"metadata", {{"name", "x"}, {"creationTimestamp", kCreated}, {"deletionTimestamp", kCreated}}},
+                  {"spec", {{"containers", {{{"name", "app"}}}}}},
+                  {"status", {{"phase", "Failed"}, {"containerStatuses", {{{"name", "app"}, {"state", {{"terminated", {{"exitCode", 137}}}}}}}}}}};
+  t = table_for("", "v1", "pods", crashed, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"][2], "ExitCode:137");
+  crashed["status"]["phase"] = "Running";
+  t = table_for("", "v1", "pods", crashed, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"][2], "Terminating");
+}
