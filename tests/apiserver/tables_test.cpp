@@ -564,3 +564,23 @@ TEST(Tables, PodStatusFollowsKubectlRules) {
   t = table_for("", "v1", "pods", crashed, kNow);
   EXPECT_EQ(t["rows"][0]["cells"][2], "Terminating");
 }
+
+TEST(Tables, ServiceAddresses) {
+  Json lb = {{"metadata", {{"name", "lb"}, {"creationTimestamp", kCreated}}},
+             {"spec", {{"type", "LoadBalancer"}, {"clusterIP", "10.43.0.9"}, {"clusterIPs", {"10.43.0.9", "fd00::9"}},
+                       {"externalIPs", {"1.2.3.4"}}, {"ports", {{{"port", 443}, {"nodePort", 31443}, {"protocol", "TCP"}},
+                                                                {{"port", 53}, {"protocol", "UDP"}}}}}},
+             {"status", {{"loadBalancer", {{"ingress", {{{"ip", "192.168.1.20"}}, {{"hostname", "lb.example"}}, {{"ip", "192.168.1.10"}}}}}}}}};
+  Json t = table_for("", "v1", "services", lb, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"], Json({"lb", "LoadBalancer", "10.43.0.9", "192.168.1.10,192.168.1.20,lb.example,1.2.3.4",
+                                         "443:31443/TCP,53/UDP", "60m", "<none>"}));
+  lb["spec"].erase("externalIPs");
+  lb.erase("status");
+  t = table_for("", "v1", "services", lb, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"][3], "<pending>");
+
+  Json named = {{"metadata", {{"name", "ext"}, {"creationTimestamp", kCreated}}},
+                {"spec", {{"type", "ExternalName"}, {"externalName", "db.example.com"}}}};
+  t = table_for("", "v1", "services", named, kNow);
+  EXPECT_EQ(t["rows"][0]["cells"], Json({"ext", "ExternalName", "<none>", "db.example.com", "<none>", "60m", "<none>"}));
+}

@@ -77,17 +77,17 @@ void add_core_printers(PrinterMap& map) {
                    {"Kernel-Version", "string", "", "Kernel version of the node.", 1},
                    {"Container-Runtime", "string", "", "Container runtime version of the node.", 1}},
                   [](const Json& o, const std::string& age, object::Timestamp) { return node_row(o, age); }};
-  map["/ConfigMap"] = {{name_column(), {"Data", "integer", "", "Number of data entries.", 0}, age_column()},
+  map["/ConfigMap"] = {{name_column(), {"Data", "string", "", "Number of data entries.", 0}, age_column()},
                        [](const Json& o, const std::string& age, object::Timestamp) {
                          std::size_t n = o.value("data", Json::object()).size() + o.value("binaryData", Json::object()).size();
                          return Row{object::name_of(o), n, age};
                        }};
   map["/Secret"] = {{name_column(), {"Type", "string", "", "The type of the secret", 0},
-                     {"Data", "integer", "", "Number of data entries.", 0}, age_column()},
+                     {"Data", "string", "", "Number of data entries.", 0}, age_column()},
                     [](const Json& o, const std::string& age, object::Timestamp) {
                       return Row{object::name_of(o), o.value("type", std::string("Opaque")), o.value("data", Json::object()).size(), age};
                     }};
-  map["/ServiceAccount"] = {{name_column(), {"Secrets", "integer", "", "Number of secrets listed on the account.", 0}, age_column()},
+  map["/ServiceAccount"] = {{name_column(), {"Secrets", "string", "", "Number of secrets listed on the account.", 0}, age_column()},
                             [](const Json& o, const std::string& age, object::Timestamp) {
                               return Row{object::name_of(o), o.value("secrets", Json::array()).size(), age};
                             }};

@@ -1,4 +1,6 @@
 // core/v1 Table printers for service discovery: Service and Endpoints.
+#include <set>
+
 #include "tables_internal.h"
 #include "util/strings.h"
 
@@ -8,30 +10,40 @@ namespace {
 
 std::string service_ports(const Json& svc) {
   std::vector<std::string> parts;
-  for (const auto& p : svc.value("spec", Json::object()).value("ports", Json::array())) {
-    std::string s = std::to_string(p.value("port", 0));
-    if (p.contains("nodePort")) s += ":" + std::to_string(p.value("nodePort", 0));
-    s += "/" + p.value("protocol", std::string("TCP"));
-    parts.push_back(s);
+  for (const auto& p : array_at(svc, "/spec/ports")) {
+    std::string s = std::to_string(int_at(p, "/port"));
+    if (int_at(p, "/nodePort") > 0) s += ":" + std::to_string(int_at(p, "/nodePort"));
+    parts.push_back(s + "/" + string_at(p, "/protocol", "TCP"));
   }
   return parts.empty() ? "<none>" : util::join(parts, ",");
 }
 
+// CLUSTER-IP: the first of spec.clusterIPs (spec.clusterIP when only that is set).
+std::string cluster_ip(const Json& svc) {
+  std::string ip = string_at(svc, "/spec/clusterIPs/0", "");
+  if (ip.empty()) ip = string_at(svc, "/spec/clusterIP", "");
+  return ip.empty() ? "<none>" : ip;
+}
+
+// EXTERNAL-IP: spec.externalIPs, and for load balancers first their ingress points (sorted,
+// without duplicates) or "<pending>" until there are any.
 std::string external_ip(const Json& svc) {
-  const Json spec = svc.value("spec", Json::object());
-  std::string type = spec.value("type", "ClusterIP");
-  std::vector<std::string> ips;
-  for (const auto& ip : spec.value("externalIPs", Json::array()))
-    if (ip.is_string()) ips.push_back(ip);
-  if (type == "ExternalName") return spec.value("externalName", "<none>");
-  if (type == "LoadBalancer") {
-    for (const auto& ing : svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array())) {
-      if (ing.contains("ip")) ips.push_back(ing["ip"]);
-      else if (ing.contains("hostname")) ips.push_back(ing["hostname"]);
-    }
-    return ips.empty() ? "<pending>" : util::join(ips, ",");
+  const std::string type = string_at(svc, "/spec/type", "ClusterIP");
+  std::vector<std::string> external;
+  for (const auto& ip : array_at(svc, "/spec/externalIPs"))
+    if (ip.is_string()) external.push_back(ip.get<std::string>());
+  if (type == "ClusterIP" || type == "NodePort") return external.empty() ? "<none>" : util::join(external, ",");
+  if (type == "ExternalName") return string_at(svc, "/spec/externalName", "");
+  if (type != "LoadBalancer") return "<unknown>";
+  std::set<std::string> points;
+  for (const auto& point : array_at(svc, "/status/loadBalancer/ingress")) {
+    const std::string ip = string_at(point, "/ip", ""), hostname = string_at(point, "/hostname", "");
+    if (!ip.empty()) points.insert(ip);
+    else if (!hostname.empty()) points.insert(hostname);
   }
-  return ips.empty() ? "<none>" : util::join(ips, ",");
+  std::vector<std::string> shown(points.begin(), points.end());
+  shown.insert(shown.end(), external.begin(), external.end());
+  return shown.empty() ? "<pending>" : util::join(shown, ",");
 }
 
 // "ip:port" for each address and port (bare IPs for subsets without ports), the first three
@@ -77,7 +89,7 @@ void add_core_network_printers(PrinterMap& map) {
                       age_column(),
                       {"Selector", "string", "", "The selector of the service.", 1}},
                      [](const Json& o, const std::string& age, object::Timestamp) {
-                       return Row{object::name_of(o), str_or(o, "/spec/type", "ClusterIP"), str_or(o, "/spec/clusterIP"),
+                       return Row{object::name_of(o), str_or(o, "/spec/type", "ClusterIP"), cluster_ip(o),
                                   external_ip(o), service_ports(o), age, selector_text(object_at(o, "/spec/selector"))};
                      }};
   map["/Endpoints"] = {{name_column(), {"Endpoints", "string", "", "Addresses and ports of the endpoints.", 0}, age_column()},
