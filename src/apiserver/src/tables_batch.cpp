@@ -49,19 +49,16 @@ std::string suspend_cell(const Json& obj) {
 }  // namespace
 
 void add_batch_printers(PrinterMap& map) {
-  const Column containers{"Containers", "string", "", "Container names of the pod template.", 1};
-  const Column images{"Images", "string", "", "Images of the pod template.", 1};
   const Column selector{"Selector", "string", "", "The label selector of the pods.", 1};
   map["batch/Job"] = {{name_column(),
                        {"Status", "string", "", "Complete, Failed, Suspended, Running and the like.", 0},
                        {"Completions", "string", "", "Succeeded pods out of the completions wanted.", 0},
                        {"Duration", "string", "", "Time the job ran (or has been running).", 0},
-                       age_column(), containers, images, selector},
+                       age_column(), containers_column(), images_column(), selector},
                       [](const Json& o, const std::string& age, object::Timestamp now) {
                         auto [names, imgs] = template_containers(o, "/spec/template");
-                        Json::json_pointer sel("/spec/selector/matchLabels");
                         return Row{object::name_of(o), job_status(o), job_completions(o), job_duration(o, now), age,
-                                   names, imgs, selector_text(o.contains(sel) ? o.at(sel) : Json::object())};
+                                   names, imgs, label_selector_text(object_at(o, "/spec/selector"))};
                       }};
   map["batch/CronJob"] = {{name_column(),
                            {"Schedule", "string", "", "The cron schedule.", 0},
@@ -69,15 +66,14 @@ void add_batch_printers(PrinterMap& map) {
                            {"Suspend", "boolean", "", "Whether new runs are held back.", 0},
                            {"Active", "integer", "", "Jobs running now.", 0},
                            {"Last Schedule", "string", "", "Time since a job was last scheduled.", 0},
-                           age_column(), containers, images, selector},
+                           age_column(), containers_column(), images_column(), selector},
                           [](const Json& o, const std::string& age, object::Timestamp now) {
                             auto [names, imgs] = template_containers(o, "/spec/jobTemplate/spec/template");
                             Json::json_pointer active("/status/active");
-                            Json::json_pointer sel("/spec/jobTemplate/spec/selector/matchLabels");
                             const std::size_t running = o.contains(active) && o.at(active).is_array() ? o.at(active).size() : 0;
                             return Row{object::name_of(o), str_or(o, "/spec/schedule", ""), str_or(o, "/spec/timeZone"),
                                        suspend_cell(o), running, since(o, "/status/lastScheduleTime", now), age, names, imgs,
-                                       selector_text(o.contains(sel) ? o.at(sel) : Json::object())};
+                                       label_selector_text(object_at(o, "/spec/jobTemplate/spec/selector"))};
                           }};
 }
 

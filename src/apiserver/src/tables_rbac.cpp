@@ -6,12 +6,6 @@ namespace k3s::apiserver::tables {
 
 namespace {
 
-// CREATED AT: the creation time as RFC 3339 in UTC.
-std::string created_at(const Json& obj) {
-  auto t = object::creation_timestamp_of(obj);
-  return t ? object::format_time(*t) : std::string("<unknown>");
-}
-
 struct Subjects {
   std::vector<std::string> users, groups, service_accounts;
 };
@@ -39,8 +33,8 @@ Row binding_row(const Json& o, const std::string& age) {
 }  // namespace
 
 void add_rbac_printers(PrinterMap& map) {
-  const std::vector<Column> role_columns{name_column(),
-                                         {"Created At", "date", "", "When the object was created (RFC 3339, UTC).", 0}};
+  // kube-apiserver has no printer for roles, so they get its default NAME / CREATED AT table.
+  const std::vector<Column> role_columns{name_column(), created_at_column()};
   auto role_row = [](const Json& o, const std::string&, object::Timestamp) { return Row{object::name_of(o), created_at(o)}; };
   map["rbac.authorization.k8s.io/Role"] = {role_columns, role_row};
   map["rbac.authorization.k8s.io/ClusterRole"] = {role_columns, role_row};

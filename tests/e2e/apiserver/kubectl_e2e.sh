@@ -328,5 +328,66 @@ out=$(k get daemonset tds 2>&1)
 grep -qE '^NAME +DESIRED +CURRENT +READY +UP-TO-DATE +AVAILABLE +NODE SELECTOR +AGE' <<<"$out" &&
   grep -qE '^tds +0 +0 +0 +0 +0 +no-such-label=true ' <<<"$out" && pass "daemonset table" || fail "daemonset table: $out"
 
+# Storage, networking and scheduling kinds with kube-apiserver's columns.
+cat >"$WORK/tables2.yaml" <<'YAML'
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: tsc
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: example.com/none
+reclaimPolicy: Retain
+volumeBindingMode: WaitForFirstConsumer
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: tpvc}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: tsc
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: ting}
+spec:
+  ingressClassName: tic
+  tls: [{hosts: [a.example]}]
+  rules:
+  - host: a.example
+    http:
+      paths: [{path: /, pathType: Prefix, backend: {service: {name: tsvc, port: {number: 80}}}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: tnp}
+spec:
+  podSelector: {matchLabels: {role: db}}
+  policyTypes: [Ingress]
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: tpc}
+value: 1000
+preemptionPolicy: Never
+YAML
+out=$(k apply -f "$WORK/tables2.yaml" 2>&1) || fail "apply tables2 objects: $out"
+out=$(k get storageclass tsc 2>&1)
+grep -qE '^NAME +PROVISIONER +RECLAIMPOLICY +VOLUMEBINDINGMODE +ALLOWVOLUMEEXPANSION +AGE' <<<"$out" &&
+  grep -qE '^tsc \(default\) +example\.com/none +Retain +WaitForFirstConsumer +false +[0-9]' <<<"$out" &&
+  pass "storageclass table" || fail "storageclass table: $out"
+out=$(k get pvc tpvc -o wide 2>&1)
+grep -qE '^NAME +STATUS +VOLUME +CAPACITY +ACCESS MODES +STORAGECLASS +VOLUMEATTRIBUTESCLASS +AGE +VOLUMEMODE' <<<"$out" &&
+  grep -qE '^tpvc +Pending +tsc +<unset> +[0-9a-z]+ +Filesystem' <<<"$out" && pass "pvc wide table" || fail "pvc table: $out"
+out=$(k get ingress ting 2>&1)
+grep -qE '^NAME +CLASS +HOSTS +ADDRESS +PORTS +AGE' <<<"$out" && grep -qE '^ting +tic +a\.example +80, 443 +[0-9]' <<<"$out" &&
+  pass "ingress table" || fail "ingress table: $out"
+out=$(k get networkpolicy tnp 2>&1)
+grep -qE '^NAME +POD-SELECTOR +AGE' <<<"$out" && grep -qE '^tnp +role=db +[0-9]' <<<"$out" &&
+  pass "networkpolicy table" || fail "networkpolicy table: $out"
+out=$(k get priorityclass tpc 2>&1)
+grep -qE '^NAME +VALUE +GLOBAL-DEFAULT +AGE +PREEMPTIONPOLICY' <<<"$out" && grep -qE '^tpc +1000 +false +[0-9a-z]+ +Never' <<<"$out" &&
+  pass "priorityclass table" || fail "priorityclass table: $out"
+
 echo "failures: $failures"
 [ "$failures" -eq 0 ]
