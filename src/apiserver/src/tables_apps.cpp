@@ -37,12 +37,7 @@ void add_apps_printers(PrinterMap& map) {
                                          int_at(o, "/status/updatedReplicas"), int_at(o, "/status/availableReplicas"), age,
                                          names, imgs, label_selector_text(object_at(o, "/spec/selector"))};
                             }};
-  map["apps/ReplicaSet"] = {{name_column(),
-                             {"Desired", "integer", "", "Number of desired pods.", 0},
-                             {"Current", "integer", "", "Number of actually running pods.", 0},
-                             {"Ready", "integer", "", "Number of ready pods.", 0},
-                             age_column(), containers_column(), images_column(),
-                             {"Selector", "string", "", "The label selector of the pods.", 1}},
+  map["apps/ReplicaSet"] = {replica_columns(),
                             [](const Json& o, const std::string& age, object::Timestamp) {
                               auto [names, imgs] = template_containers(o, "/spec/template");
                               return Row{object::name_of(o), desired_replicas(o), int_at(o, "/status/replicas"),

@@ -147,4 +147,16 @@ const Column& images_column() {
   return c;
 }
 
+const std::vector<Column>& replica_columns() {
+  static const std::vector<Column> columns{name_column(),
+                                           {"Desired", "integer", "", "Number of desired pods.", 0},
+                                           {"Current", "integer", "", "Number of actually running pods.", 0},
+                                           {"Ready", "integer", "", "Number of ready pods.", 0},
+                                           age_column(),
+                                           containers_column(),
+                                           images_column(),
+                                           {"Selector", "string", "", "The label selector of the pods.", 1}};
+  return columns;
+}
+
 }  // namespace k3s::apiserver::tables

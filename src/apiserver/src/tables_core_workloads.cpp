@@ -156,12 +156,7 @@ void add_core_workload_printers(PrinterMap& map) {
                   {"Nominated Node", "string", "", "The node chosen for the pod while it waits for preemption.", 1},
                   {"Readiness Gates", "string", "", "Readiness gates met out of those declared.", 1}},
                  [](const Json& o, const std::string& age, object::Timestamp now) { return pod_row(o, age, now); }};
-  map["/ReplicationController"] = {{name_column(),
-                                    {"Desired", "integer", "", "Number of desired pods.", 0},
-                                    {"Current", "integer", "", "Number of pods created.", 0},
-                                    {"Ready", "integer", "", "Number of ready pods.", 0},
-                                    age_column(), containers_column(), images_column(),
-                                    {"Selector", "string", "", "The label selector of the pods.", 1}},
+  map["/ReplicationController"] = {replica_columns(),
                                    [](const Json& o, const std::string& age, object::Timestamp) {
                                      auto [names, imgs] = template_containers(o, "/spec/template");
                                      return Row{object::name_of(o), desired_replicas(o), int_at(o, "/status/replicas"),

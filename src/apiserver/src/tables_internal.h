@@ -68,6 +68,9 @@ const Column& created_at_column();
 // The -o wide CONTAINERS and IMAGES columns of the kinds that own a pod template.
 const Column& containers_column();
 const Column& images_column();
+// The columns ReplicaSet and ReplicationController share: NAME DESIRED CURRENT READY AGE, and
+// CONTAINERS IMAGES SELECTOR with -o wide.
+const std::vector<Column>& replica_columns();
 
 // AGE as kube prints it: whole seconds since metadata.creationTimestamp, "<unknown>" without one.
 std::string age_of(const Json& obj, object::Timestamp now);
