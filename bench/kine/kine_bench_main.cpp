@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   app.add_option("--watch-streams", options.watch_streams, "streams the watchers share")->capture_default_str()->check(CLI::Range(1, 10000));
   app.add_option("--watch-events", options.watch_events, "writes each watcher must see")->capture_default_str()->check(CLI::Range(1, 1000000));
   app.add_option("--watch-rate", options.watch_rate, "writes per second while watching")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--watch-threads", options.watch_threads, "threads receiving the watch responses")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--prefix", options.prefix, "key prefix")->capture_default_str();
   app.add_option("--workloads", workloads, "comma-separated: put,get,range,txn,watch")->capture_default_str();
   app.add_option("--label", label, "name printed in the RESULT lines (e.g. the backend)");

@@ -1,12 +1,12 @@
 #include "workloads.h"
 
 #include <atomic>
-#include <barrier>
 #include <cstdio>
 #include <thread>
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
 #include "latency_recorder.h"
+#include "watch_fanout.h"
 
 namespace k3s::bench {
 
@@ -156,44 +156,12 @@ WorkloadResult Workloads::watch() {
   const std::string key = options_.prefix + "w";
   const int streams = std::max(1, std::min(options_.watch_streams, options_.watchers));
   const int64_t expected = static_cast<int64_t>(options_.watchers) * options_.watch_events;
-  LatencyRecorder latencies;
-  std::atomic<int64_t> delivered{0};
-  std::atomic<int64_t> last_delivery_ns{0};
-  std::barrier ready(streams + 1);
-  std::vector<std::unique_ptr<grpc::ClientContext>> contexts(streams);
-  std::vector<std::thread> readers;
-
-  for (int s = 0; s < streams; ++s) {
-    int watchers = options_.watchers / streams + (s < options_.watchers % streams ? 1 : 0);
-    contexts[s] = std::make_unique<grpc::ClientContext>();
-    readers.emplace_back([&, s, watchers] {
-      auto stub = pb::Watch::NewStub(channel(s));
-      auto stream = stub->Watch(contexts[s].get());
-      for (int w = 0; w < watchers; ++w) {
-        pb::WatchRequest create;
-        create.mutable_create_request()->set_key(key);
-        stream->Write(create);
-      }
-      pb::WatchResponse response;
-      int created = 0;
-      while (created < watchers && stream->Read(&response)) {
-        if (response.created()) ++created;
-      }
-      ready.arrive_and_wait();
-      std::vector<int64_t> mine;
-      int64_t wanted = static_cast<int64_t>(watchers) * options_.watch_events;
-      while (static_cast<int64_t>(mine.size()) < wanted && stream->Read(&response)) {
-        int64_t received = now_ns();
-        for (const auto& event : response.events()) mine.push_back(received - std::stoll(event.kv().value()));
-        last_delivery_ns = received;
-      }
-      delivered += static_cast<int64_t>(mine.size());
-      latencies.add_all(mine);
-      contexts[s]->TryCancel();
-      stream->Finish();
-    });
+  std::vector<std::shared_ptr<grpc::Channel>> stream_channels;
+  for (int s = 0; s < streams; ++s) stream_channels.push_back(channel(s));
+  WatchFanout fanout(stream_channels, key, options_.watchers, options_.watch_events, options_.watch_threads);
+  if (!fanout.wait_created(Clock::now() + std::chrono::seconds(60))) {
+    std::fprintf(stderr, "kine-bench: not every watch was created\n");
   }
-  ready.arrive_and_wait();
 
   auto kv = pb::KV::NewStub(channel(0));
   auto interval = std::chrono::nanoseconds(1'000'000'000LL / std::max(1, options_.watch_rate));
@@ -210,23 +178,15 @@ WorkloadResult Workloads::watch() {
     kv->Put(&context, request, &response);
   }
   // Deliveries still missing after a generous grace period count as errors.
-  auto give_up = Clock::now() + std::chrono::seconds(30);
-  while (delivered.load() < expected && Clock::now() < give_up) {
-    bool all_done = true;
-    for (auto& reader : readers) all_done = all_done && !reader.joinable();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (latencies.count() >= static_cast<std::size_t>(expected)) break;
-  }
-  for (auto& context : contexts) context->TryCancel();
-  for (auto& reader : readers) reader.join();
+  fanout.finish(Clock::now() + std::chrono::seconds(30));
 
   WorkloadResult result;
   result.name = "watch";
-  result.operations = delivered.load();
-  result.errors = expected - delivered.load();
-  result.seconds = (std::max(last_delivery_ns.load(), first_write) - first_write) / 1e9;
-  result.p50_ms = latencies.quantile_ms(0.50);
-  result.p99_ms = latencies.quantile_ms(0.99);
+  result.operations = fanout.delivered();
+  result.errors = expected - fanout.delivered();
+  result.seconds = (std::max(fanout.last_delivery_ns(), first_write) - first_write) / 1e9;
+  result.p50_ms = fanout.latencies().quantile_ms(0.50);
+  result.p99_ms = fanout.latencies().quantile_ms(0.99);
   return result;
 }
 

@@ -21,6 +21,7 @@ struct BenchOptions {
   int watch_streams = 50;     // watch streams the watchers are spread over
   int watch_events = 200;     // writes observed by every watcher
   int watch_rate = 50;        // writes per second during the watch workload
+  int watch_threads = 2;      // threads receiving every watch stream's responses
   std::string prefix = "/kine-bench/";
 };
 
