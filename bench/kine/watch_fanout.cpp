@@ -31,7 +31,8 @@ struct alignas(8) WatchFanout::Stream {
   std::vector<int64_t> latencies;
   bool reading = false;
   bool writing = false;
-  bool ending = false;
+  bool counted = false;   // its latencies are in the totals
+  bool canceled = false;
   bool finish_started = false;
 };
 
@@ -89,7 +90,7 @@ void WatchFanout::handle(Stream& stream, Op op, bool ok) {
         break;
       case kWritten:
         stream.writing = false;
-        if (!ok || stream.ending) {
+        if (!ok || stream.canceled) {
           end_locked(stream);
         } else {
           write_next_locked(stream);
@@ -97,7 +98,7 @@ void WatchFanout::handle(Stream& stream, Op op, bool ok) {
         break;
       case kRead: {
         stream.reading = false;
-        if (!ok || stream.ending) {
+        if (!ok || stream.canceled) {
           end_locked(stream);
           break;
         }
@@ -112,7 +113,9 @@ void WatchFanout::handle(Stream& stream, Op op, bool ok) {
           }
         }
         if (static_cast<int64_t>(stream.latencies.size()) >= stream.wanted) {
-          end_locked(stream);
+          // Counted, but left open: tearing streams down while others still receive the
+          // last event would put the cancellations' work into that event's latencies.
+          count_locked(stream);
         } else {
           stream.reading = true;
           stream.call->Read(&stream.response, tag(&stream, kRead));
@@ -134,15 +137,21 @@ void WatchFanout::write_next_locked(Stream& stream) {
   stream.call->Write(stream.create, tag(&stream, kWritten));
 }
 
+void WatchFanout::count_locked(Stream& stream) {
+  if (stream.counted) return;
+  stream.counted = true;
+  latencies_.add_all(stream.latencies);
+  delivered_ += static_cast<int64_t>(stream.latencies.size());
+  std::lock_guard lock(state_mutex_);
+  ++counted_streams_;
+  state_changed_.notify_all();
+}
+
 void WatchFanout::end_locked(Stream& stream) {
-  if (!stream.ending) {
-    stream.ending = true;
-    latencies_.add_all(stream.latencies);
-    delivered_ += static_cast<int64_t>(stream.latencies.size());
+  count_locked(stream);
+  if (!stream.canceled) {
+    stream.canceled = true;
     stream.context.TryCancel();
-    std::lock_guard lock(state_mutex_);
-    ++ended_streams_;
-    state_changed_.notify_all();
   }
   // Finish may only start once no read or write of the stream is outstanding.
   if (!stream.reading && !stream.writing && !stream.finish_started) {
@@ -161,15 +170,15 @@ void WatchFanout::stream_event(bool created, bool finished) {
 bool WatchFanout::wait_created(std::chrono::steady_clock::time_point deadline) {
   const int count = static_cast<int>(streams_.size());
   std::unique_lock lock(state_mutex_);
-  state_changed_.wait_until(lock, deadline, [&] { return created_streams_ == count || ended_streams_ > 0; });
-  return created_streams_ == count && ended_streams_ == 0;
+  state_changed_.wait_until(lock, deadline, [&] { return created_streams_ == count || counted_streams_ > 0; });
+  return created_streams_ == count && counted_streams_ == 0;
 }
 
 void WatchFanout::finish(std::chrono::steady_clock::time_point deadline) {
   const int count = static_cast<int>(streams_.size());
   {
     std::unique_lock lock(state_mutex_);
-    state_changed_.wait_until(lock, deadline, [&] { return ended_streams_ == count; });
+    state_changed_.wait_until(lock, deadline, [&] { return counted_streams_ == count; });
   }
   for (auto& stream : streams_) {
     std::lock_guard lock(stream->mutex);

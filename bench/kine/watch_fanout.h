@@ -48,6 +48,7 @@ class WatchFanout {
   void poll();
   void handle(Stream& stream, Op op, bool ok);
   void write_next_locked(Stream& stream);
+  void count_locked(Stream& stream);  // adds the stream's latencies to the totals, once
   void end_locked(Stream& stream);
   void stream_event(bool created, bool finished);
 
@@ -62,7 +63,7 @@ class WatchFanout {
   std::mutex state_mutex_;
   std::condition_variable state_changed_;
   int created_streams_ = 0;
-  int ended_streams_ = 0;
+  int counted_streams_ = 0;
   int finished_streams_ = 0;
 };
 

@@ -45,6 +45,15 @@ Workloads::Workloads(const BenchOptions& options) : options_(options) {
     args.SetMaxReceiveMessageSize(-1);
     channels_.push_back(grpc::CreateCustomChannel(options_.endpoint, grpc::InsecureChannelCredentials(), args));
   }
+  // Connected before any clock starts: a call on a channel still connecting (or backing off
+  // after a refused first attempt) fails at once, and would count as an error of the workload.
+  auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(10);
+  for (auto& channel : channels_) {
+    if (!channel->WaitForConnected(deadline)) {
+      std::fprintf(stderr, "kine-bench: no connection to %s within 10 s\n", options_.endpoint.c_str());
+      break;
+    }
+  }
 }
 
 std::shared_ptr<grpc::Channel> Workloads::channel(int index) { return channels_[index % channels_.size()]; }
