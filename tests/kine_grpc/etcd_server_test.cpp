@@ -124,6 +124,45 @@ TEST_F(EtcdServerTest, SeveralWatchesShareOneStreamAndCancelIndependently) {
   context->TryCancel();
 }
 
+TEST_F(EtcdServerTest, ClientsThatStopReadingDoNotHoldUpOtherWatches) {
+  // Two streams on a connection of their own fill their flow-control windows and stop
+  // reading, so each is left with a write that never completes: as many as the streams
+  // that may write at once. A watch on another stream still gets its events.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  // Small flow-control windows that do not grow, so a few responses fill them.
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
+  auto stalled_channel =
+      grpc::CreateCustomChannel("unix://" + dir_ + "/kine.sock", grpc::InsecureChannelCredentials(), args);
+  auto stalled_stub = pb::Watch::NewStub(stalled_channel);
+  std::vector<std::unique_ptr<grpc::ClientContext>> stalled_contexts;
+  std::vector<std::unique_ptr<Stream>> stalled;
+  for (int i = 0; i < 2; ++i) {
+    // Outlives the other stream's deadline, so only the server can end the wait.
+    stalled_contexts.push_back(std::make_unique<grpc::ClientContext>());
+    stalled_contexts.back()->set_deadline(std::chrono::system_clock::now() + 120s);
+    stalled.push_back(stalled_stub->Watch(stalled_contexts.back().get()));
+    ASSERT_TRUE(stalled.back()->Write(create("/big")));
+    ASSERT_TRUE(next(*stalled.back()).created());
+  }
+  const std::string large(512 * 1024, 'x');
+  for (int i = 0; i < 8; ++i) put("/big", large);
+
+  auto context = deadline_context();
+  auto stream = watch_->Watch(context.get());
+  ASSERT_TRUE(stream->Write(create("/small")));
+  ASSERT_TRUE(next(*stream).created());
+  int64_t revision = put("/small", "v");
+  auto event = next(*stream);
+  ASSERT_EQ(event.events_size(), 1);
+  EXPECT_EQ(event.events(0).kv().mod_revision(), revision);
+
+  context->TryCancel();
+  for (auto& stalled_context : stalled_contexts) stalled_context->TryCancel();
+  for (auto& stalled_stream : stalled) stalled_stream->Finish();
+}
+
 TEST_F(EtcdServerTest, ProgressRequestReportsEachWatchAtTheCurrentRevision) {
   auto context = deadline_context();
   auto stream = watch_->Watch(context.get());

@@ -5,7 +5,7 @@
 namespace k3s::kine::grpcserver {
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* WatchService::Watch(grpc::CallbackServerContext*) {
-  return new WatchStream(store_, identity_, encoder_);
+  return new WatchStream(store_, identity_, encoder_, turns_);
 }
 
 }  // namespace k3s::kine::grpcserver

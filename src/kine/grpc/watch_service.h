@@ -7,6 +7,7 @@
 #include "kine/store.h"
 #include "member_identity.h"
 #include "watch_encoder.h"
+#include "write_turns.h"
 
 namespace k3s::kine::grpcserver {
 
@@ -20,6 +21,7 @@ class WatchService final : public ::etcdserverpb::Watch::WithRawCallbackMethod_W
   Store& store_;
   const MemberIdentity& identity_;
   WatchEncoder encoder_;
+  WriteTurns turns_;
 };
 
 }  // namespace k3s::kine::grpcserver

@@ -19,8 +19,17 @@ std::size_t approximate_size(const Event& event) {
 
 }  // namespace
 
-WatchStream::WatchStream(Store& store, const MemberIdentity& identity, WatchEncoder& encoder)
-    : store_(store), identity_(identity), encoder_(encoder) {
+class WatchStream::TurnSeat final : public WriteTurns::Seat {
+ public:
+  explicit TurnSeat(WatchStream& stream) : stream_(stream) {}
+  bool take_turn() override { return stream_.take_turn(); }
+
+ private:
+  WatchStream& stream_;
+};
+
+WatchStream::WatchStream(Store& store, const MemberIdentity& identity, WatchEncoder& encoder, WriteTurns& turns)
+    : store_(store), identity_(identity), encoder_(encoder), turns_(turns), seat_(std::make_shared<TurnSeat>(*this)) {
   StartRead(&request_buffer_);
 }
 
@@ -250,10 +259,28 @@ void WatchStream::push_outgoing_locked(grpc::ByteBuffer buffer, std::size_t byte
   // responses back; the last one starts (or joins) a run of writes that ends in one flush.
   more_coming_ = more_coming;
   if (more_coming) return;
-  if (!writing_) {
-    writing_ = true;
-    start_front_write_locked();
+  start_writing_locked();
+}
+
+void WatchStream::start_writing_locked() {
+  if (writing_ || waiting_turn_ || outgoing_.empty() || finish_requested_) return;
+  if (!turns_.request(seat_)) {
+    waiting_turn_ = true;
+    return;
   }
+  holds_turn_ = true;
+  writing_ = true;
+  start_front_write_locked();
+}
+
+bool WatchStream::take_turn() {
+  std::lock_guard lock(mutex_);
+  waiting_turn_ = false;
+  if (writing_ || outgoing_.empty() || finish_requested_) return false;
+  holds_turn_ = true;
+  writing_ = true;
+  start_front_write_locked();
+  return true;
 }
 
 void WatchStream::start_front_write_locked() {
@@ -268,8 +295,10 @@ void WatchStream::start_front_write_locked() {
   if (wrote_once_ && (outgoing_.size() > 1 || more_coming_) && unflushed_bytes_ + size <= kMaxUnflushedBytes) {
     options.set_buffer_hint();
     unflushed_bytes_ += size;
+    front_flushes_ = false;
   } else {
     unflushed_bytes_ = 0;
+    front_flushes_ = true;
   }
   wrote_once_ = true;
   StartWrite(&next, options);
@@ -281,21 +310,23 @@ void WatchStream::OnWriteDone(bool ok) {
   if (!ok) {
     // The client is gone; nothing more can be delivered.
     finish_requested_ = true;
-    writing_ = false;
     outgoing_.clear();
-    finish_locked(lock);
-    return;
   }
-  start_next_write_locked(lock);
-}
-
-void WatchStream::start_next_write_locked(std::unique_lock<std::mutex>& lock) {
-  if (!outgoing_.empty() && !finish_requested_) {
+  // A run ends at its flushing write; what was queued meanwhile waits for the next turn,
+  // so a stream receiving without pause cannot keep the turn from the others.
+  if (!outgoing_.empty() && !finish_requested_ && !(front_flushes_ && holds_turn_)) {
     start_front_write_locked();
     return;
   }
   writing_ = false;
+  bool give_back = holds_turn_;
+  holds_turn_ = false;
   if (finish_requested_) finish_locked(lock);
+  if (!give_back) return;
+  lock.unlock();
+  turns_.release();
+  lock.lock();
+  start_writing_locked();
 }
 
 void WatchStream::finish_locked(std::unique_lock<std::mutex>&) {
@@ -311,6 +342,8 @@ void WatchStream::OnCancel() {
 }
 
 void WatchStream::OnDone() {
+  // After this no turn can reach the stream (a running take_turn is waited for).
+  seat_->leave();
   std::vector<std::unique_ptr<Watch>> watches;
   {
     std::lock_guard lock(mutex_);

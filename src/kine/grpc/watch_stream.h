@@ -13,6 +13,7 @@
 #include "kine/store.h"
 #include "member_identity.h"
 #include "watch_encoder.h"
+#include "write_turns.h"
 
 namespace k3s::kine::grpcserver {
 
@@ -20,7 +21,7 @@ namespace k3s::kine::grpcserver {
 // them built by the shared WatchEncoder around bytes encoded once per event.
 class WatchStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  WatchStream(Store& store, const MemberIdentity& identity, WatchEncoder& encoder);
+  WatchStream(Store& store, const MemberIdentity& identity, WatchEncoder& encoder, WriteTurns& turns);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -46,8 +47,10 @@ class WatchStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   void retire_locked(int64_t watch_id);
   // `bytes` bounds how much is held back for one socket write; control messages are tiny.
   void enqueue_locked(::etcdserverpb::WatchResponse response, std::size_t bytes = kSmallMessageBytes);
+  // Starts the queued writes, at once or when this stream's turn comes.
+  void start_writing_locked();
+  bool take_turn();
   void start_front_write_locked();
-  void start_next_write_locked(std::unique_lock<std::mutex>& lock);
   void finish_locked(std::unique_lock<std::mutex>& lock);
   // Destroys store watches that ended by themselves; never from a store callback.
   void drop_retired();
@@ -55,6 +58,9 @@ class WatchStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   Store& store_;
   const MemberIdentity& identity_;
   WatchEncoder& encoder_;
+  WriteTurns& turns_;
+  class TurnSeat;
+  std::shared_ptr<WriteTurns::Seat> seat_;
   grpc::ByteBuffer request_buffer_;
   ::etcdserverpb::WatchRequest request_;
 
@@ -71,6 +77,9 @@ class WatchStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   std::deque<Outgoing> outgoing_;
   int64_t next_auto_id_ = 0;
   bool writing_ = false;
+  bool waiting_turn_ = false;
+  bool holds_turn_ = false;
+  bool front_flushes_ = false;  // the write in flight carries no buffer hint
   bool more_coming_ = false;  // the last response queued said more follow at once
   bool wrote_once_ = false;
   std::size_t unflushed_bytes_ = 0;  // written with a buffer hint since the last flushing write
