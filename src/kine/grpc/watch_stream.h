@@ -49,6 +49,7 @@ class WatchStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   void enqueue_locked(::etcdserverpb::WatchResponse response, std::size_t bytes = kSmallMessageBytes);
   // Starts the queued writes, at once or when this stream's turn comes.
   void start_writing_locked();
+  // Called by WriteTurns when the turn comes; takes mutex_ itself.
   bool take_turn();
   void start_front_write_locked();
   void finish_locked(std::unique_lock<std::mutex>& lock);
